@@ -31,6 +31,12 @@ if (files.length === 0) {
   process.exit(1);
 }
 console.log(`running ${files.length} test files`);
-const args = ["--import", "@parapipe/primitives/polyfill", "--test", "--test-concurrency=2", ...files.map((f) => relative(root, f))];
+const args = [
+  "--import",
+  "@parapipe/primitives/polyfill",
+  "--test",
+  "--test-concurrency=2",
+  ...files.map((f) => relative(root, f)),
+];
 const res = spawnSync(process.execPath, args, { cwd: root, stdio: "inherit", env: { ...process.env } });
 process.exit(res.status ?? 1);

@@ -18,7 +18,8 @@ export class ParapipeError<T extends { code: string }> extends Error {
   /** A plain object for logs and for crossing worker threads. */
   toObject(): Record<string, unknown> {
     const out: Record<string, unknown> = { name: this.name, message: this.message };
-    for (const [k, v] of Object.entries(this.type) as [string, unknown][]) out[k] = v instanceof Uint8Array ? toHex(v) : v;
+    for (const [k, v] of Object.entries(this.type) as [string, unknown][])
+      out[k] = v instanceof Uint8Array ? toHex(v) : v;
     return out;
   }
 }

@@ -37,7 +37,14 @@ export function twox64(data: Uint8Array | string): Uint8Array {
 }
 
 /** FRAME storage key hashers, by their metadata names. */
-export type StorageHasher = "Blake2_128" | "Blake2_256" | "Blake2_128Concat" | "Twox128" | "Twox256" | "Twox64Concat" | "Identity";
+export type StorageHasher =
+  | "Blake2_128"
+  | "Blake2_256"
+  | "Blake2_128Concat"
+  | "Twox128"
+  | "Twox256"
+  | "Twox64Concat"
+  | "Identity";
 
 /** Applies a FRAME storage hasher to an already SCALE-encoded key. */
 export function hashStorageKey(hasher: StorageHasher, encodedKey: Uint8Array): Uint8Array {
