@@ -43,6 +43,8 @@ for (const name of Object.keys(biome.optionalDependencies ?? {})) {
   added++;
 }
 // Keep npm's key order (sorted paths) so the file diffs cleanly.
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : 1)),
+);
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(`package-lock.json: ${added} Biome platform entr${added === 1 ? "y" : "ies"} added`);
