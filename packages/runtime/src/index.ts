@@ -29,5 +29,6 @@ export {
   TREASURY_ACCOUNT,
 } from "./parachain/inflation/pallet.js";
 export * from "./parachain/relayState.js";
+export * from "./parachain/result.js";
 export * from "./parachain/runtime.js";
 export * from "./parachain/signing.js";

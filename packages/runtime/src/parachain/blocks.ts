@@ -10,7 +10,6 @@ import {
   MemoryNodeStore,
   MissingNodeError,
   type NodeStore,
-  ParapipeError,
   RecordingNodeStore,
   type Sr25519Keypair,
   StateOverlay,
@@ -29,6 +28,7 @@ import type { BlockContext } from "../frame/context.js";
 import { BlockExecutionError, TransactionValidityError, type TransactionValidityErrorValue } from "../frame/errors.js";
 import { type DecodedExtrinsic, withLengthPrefix } from "../frame/executive.js";
 import type { EmittedEvent } from "../frame/pallet.js";
+import { type Result, runtimeCall } from "./result.js";
 import type { ParachainRuntime } from "./runtime.js";
 
 /** The relay-chain context a parablock is built on: the relay parent and a proof of its state. */
@@ -99,23 +99,6 @@ export interface ValidationResultValue {
   newValidationCode?: Uint8Array;
   processedDownwardMessages: number;
   hrmpWatermark: number;
-}
-
-/** A runtime outcome: a value, or the typed error that explains why not. Runtime entry points never throw. */
-export type Result<T> = { ok: true; value: T } | { ok: false; error: ParapipeError<{ code: string }> };
-
-/** Runs `fn`, turning any thrown error into `{ok: false}` (unknown errors become RUNTIME_PANIC). */
-export function runtimeCall<T>(fn: () => T): Result<T> {
-  try {
-    return { ok: true, value: fn() };
-  } catch (e) {
-    if (e instanceof ParapipeError) return { ok: false, error: e };
-    const detail = e instanceof Error ? e.message : String(e);
-    return {
-      ok: false,
-      error: new BlockExecutionError({ code: "RUNTIME_PANIC", detail }, `runtime panicked: ${detail}`),
-    };
-  }
 }
 
 /**

@@ -1,7 +1,8 @@
 import { blake2_256, bytesEqual, devKeypair, MemoryNodeStore, type Sr25519Keypair, toHex } from "@parapipe/primitives";
 import type { Header } from "@polkadot/types/interfaces";
-import { type BuiltBlock, buildBlock, type Result } from "./blocks.js";
+import { type BuiltBlock, buildBlock } from "./blocks.js";
 import { buildRelayStateProof } from "./relayState.js";
+import type { Result } from "./result.js";
 import type { ParachainRuntime, ParaGenesis } from "./runtime.js";
 import { makeCall, type SignOptions, signExtrinsic } from "./signing.js";
 

@@ -12,10 +12,11 @@ import {
 } from "@parapipe/primitives";
 import { Metadata, type TypeRegistry } from "@polkadot/types";
 import type { ChainProperties } from "@polkadot/types/interfaces";
-import { Executive } from "../frame/executive.js";
+import { Executive, type ValidTransaction } from "../frame/executive.js";
 import { buildMetadataV14 } from "../frame/metadata.js";
 import type { SignedExtensionDef } from "../frame/metadataTypes.js";
 import {
+  type DispatchClass,
   type Pallet,
   palletMetadata,
   WEIGHT_REF_TIME_PER_MICROS,
@@ -34,6 +35,7 @@ import { createDev } from "./dev.js";
 import type { CycleConfiguration, InflationParameters } from "./inflation/math.js";
 import { createInflation } from "./inflation/pallet.js";
 import { createParachainSystem } from "./parachainSystem.js";
+import { type Result, runtimeCall } from "./result.js";
 
 /** `:code`, the well-known key of the runtime code. */
 export const CODE_KEY = new TextEncoder().encode(":code");
@@ -270,6 +272,23 @@ export class ParachainRuntime {
   /** The state view at a root. */
   stateAt(store: NodeStore, root: Uint8Array): StateOverlay {
     return new StateOverlay(new Trie(store, root));
+  }
+
+  /**
+   * `TaggedTransactionQueue_validate_transaction` at the best block (never throws: a typed
+   * `TRANSACTION_INVALID` error carries the validity error).
+   */
+  validateTransaction(
+    store: NodeStore,
+    best: { stateRoot: Uint8Array; hash: Uint8Array; number: number },
+    bytes: Uint8Array,
+  ): Result<ValidTransaction> {
+    return runtimeCall(() => this.executive.validateTransaction(store, best.stateRoot, best.hash, best.number, bytes));
+  }
+
+  /** `TransactionPaymentApi_query_info` (never throws). */
+  queryInfo(bytes: Uint8Array): Result<{ weight: bigint; dispatchClass: DispatchClass; partialFee: bigint }> {
+    return runtimeCall(() => this.executive.queryInfo(bytes));
   }
 
   /** `AccountNonceApi_account_nonce`. */

@@ -7,15 +7,12 @@ import { TransactionValidityError } from "../../src/frame/errors.js";
 import { makeCall } from "../../src/parachain/signing.js";
 import { alice, bob, charlie, dave, devChain, UNIT } from "./fixtures.js";
 
-/** The validity error of applying `tx` in a fresh block on the chain's head (via the pool check). */
+/** The pool's verdict on `tx` at the chain's head, through the runtime API (which never throws). */
 function poolCheck(chain: ReturnType<typeof devChain>, tx: Uint8Array) {
-  const h = chain.head;
-  try {
-    return { ok: chain.runtime.executive.validateTransaction(chain.store, h.stateRoot, h.hash, h.number, tx) };
-  } catch (e) {
-    assert.ok(e instanceof TransactionValidityError, `expected a TransactionValidityError, got ${e}`);
-    return { err: e.type.error };
-  }
+  const r = chain.runtime.validateTransaction(chain.store, chain.head, tx);
+  if (r.ok) return { ok: r.value };
+  assert.ok(r.error instanceof TransactionValidityError, `expected a TransactionValidityError, got ${r.error}`);
+  return { err: r.error.type.error };
 }
 
 describe("transactions: signing, fees, events", () => {
@@ -62,7 +59,9 @@ describe("transactions: signing, fees, events", () => {
     const chain = devChain("async");
     chain.produce({ relaySlot: 100n });
     const tx = chain.sign(alice, "balances", "transferKeepAlive", [{ Id: dave.publicKey }, UNIT]);
-    const info = chain.runtime.executive.queryInfo(tx);
+    const q = chain.runtime.queryInfo(tx);
+    assert.ok(q.ok);
+    const info = q.value;
     const before = chain.free(alice.publicKey);
     const b = chain.produce({ relaySlot: 101n, transactions: [tx] });
     const paid = b.events.find((e) => e.name === "TransactionFeePaid")!.fields["actual_fee"] as bigint;
@@ -83,6 +82,34 @@ describe("transactions: signing, fees, events", () => {
   });
 });
 
+describe("block builder", () => {
+  before(cryptoReady);
+
+  it("stops adding pool transactions at the authoring deadline and hands the rest back untried", () => {
+    const chain = devChain("async");
+    chain.produce({ relaySlot: 100n });
+    const txs = [0, 1, 2, 3, 4].map((n) =>
+      chain.sign(alice, "balances", "transferKeepAlive", [{ Id: bob.publicKey }, UNIT], { nonce: n }),
+    );
+    // A fake clock that advances 10 ms per reading; the deadline allows three readings.
+    let t = 0;
+    const b = chain.produce({ relaySlot: 101n, transactions: txs, deadline: { now: () => (t += 10), deadlineMs: 35 } });
+    assert.equal(b.included.length, 3);
+    assert.equal(b.untried.length, 2);
+    assert.equal(b.rejected.length, 0);
+  });
+
+  it("stops at the block weight limit: what does not fit waits for the next block", () => {
+    const chain = devChain("async");
+    chain.produce({ relaySlot: 100n });
+    // Each call weighs 0.6 s; the normal class has 1.5 s of a 2 s block.
+    const txs = [0, 1, 2, 3].map((n) => chain.sign(alice, "dev", "compute", [600_000], { nonce: n }));
+    const b = chain.produce({ relaySlot: 101n, transactions: txs });
+    assert.equal(b.included.length, 2);
+    assert.equal(b.untried.length, 2);
+  });
+});
+
 describe("bad transactions get typed errors and change nothing", () => {
   before(cryptoReady);
 
@@ -98,7 +125,7 @@ describe("bad transactions get typed errors and change nothing", () => {
     }
   });
 
-  it("an unknown call index is Invalid(Call)", () => {
+  it("an unknown call index is refused as undecodable, naming the index", () => {
     const chain = devChain("async");
     const tx = chain.sign(alice, "balances", "transferKeepAlive", [{ Id: bob.publicKey }, UNIT]);
     // Patch the call's pallet index (after version, signer, signature, era, nonce, tip) to an unused one.
@@ -107,7 +134,15 @@ describe("bad transactions get typed errors and change nothing", () => {
     assert.equal(bytes[callStart], 31, "Balances pallet index");
     bytes[callStart] = 77;
     const e = poolCheck(chain, bytes).err;
-    assert.ok(e && (e.kind === "Undecodable" || (e.kind === "Invalid" && e.reason === "Call")), JSON.stringify(e));
+    assert.equal(e?.kind, "Undecodable");
+    assert.match(e?.kind === "Undecodable" ? e.detail : "", /77/);
+  });
+
+  it("queryInfo on garbage gives a typed error, not an exception", () => {
+    const chain = devChain("async");
+    const r = chain.runtime.queryInfo(new Uint8Array([9, 9, 9]));
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.equal(r.error.code, "TRANSACTION_INVALID");
   });
 
   it("a bad signature is Invalid(BadProof)", () => {
