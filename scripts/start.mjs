@@ -7,6 +7,8 @@
 import "@parapipe/primitives/polyfill";
 import { cryptoReady, devKeypair, toHex } from "@parapipe/primitives";
 import {
+  ASTAR_CYCLE,
+  ASTAR_INFLATION_PARAMETERS,
   ASYNC_BACKING_CONFIG,
   DevParachain,
   ParachainRuntime,
@@ -29,13 +31,7 @@ const UNIT = 10n ** 18n;
 const [alice, bob, charlie] = ["Alice", "Bob", "Charlie"].map((n) => devKeypair(n));
 const base = sync ? SYNC_BACKING_CONFIG : ASYNC_BACKING_CONFIG;
 const cfg = { ...base, paraId: 2000, relaySlotDurationMs: slotMs, paraSlotDurationMs: sync ? 2 * slotMs : slotMs };
-const cycle = {
-  periodsPerCycle: 3,
-  erasPerVotingSubperiod: 11,
-  erasPerBuildAndEarnSubperiod: 111,
-  blocksPerEra: sync ? 7200 : 14400,
-};
-const pq = (x) => BigInt(x) * 10n ** 15n;
+const cycle = { ...ASTAR_CYCLE, blocksPerEra: sync ? ASTAR_CYCLE.blocksPerEra / 2 : ASTAR_CYCLE.blocksPerEra };
 const rt = new ParachainRuntime(cfg, cycle);
 const chain = new DevParachain(rt, {
   balances: [alice, bob, charlie].map((k) => [k.publicKey, 1_000_000n * UNIT]),
@@ -43,17 +39,7 @@ const chain = new DevParachain(rt, {
   invulnerables: [alice.publicKey, bob.publicKey],
   sudoKey: alice.publicKey,
   inflation: {
-    params: {
-      maxInflationRate: pq(70),
-      treasuryPart: pq(50),
-      collatorsPart: pq(32),
-      dappsPart: pq(130),
-      baseStakersPart: pq(100),
-      adjustableStakersPart: pq(550),
-      bonusPart: pq(138),
-      idealStakingRate: pq(500),
-      decayRate: 10n ** 18n,
-    },
+    params: ASTAR_INFLATION_PARAMETERS,
     cycle,
   },
 });
@@ -66,6 +52,7 @@ console.log(
 console.log(`genesis ${toHex(chain.genesisHash)}; Ctrl-C to stop\n`);
 
 let relaySlot = BigInt(Math.floor(Date.now() / slotMs));
+let relayNumber = 0; // relay block number: its own counter, unlike the wall-clock slot
 let produced = 0;
 let stopping = false;
 const stop = () => {
@@ -80,6 +67,7 @@ const senders = [alice, bob, charlie];
 function tick() {
   if (stopping) return;
   relaySlot += 1n;
+  relayNumber += 1;
   const paraSlot = (relaySlot * BigInt(slotMs)) / BigInt(cfg.paraSlotDurationMs);
   const last = chain.head;
   const lastSlot = last.number === 0 ? -1n : rt.aura.currentSlot(rt.stateAt(chain.store, last.stateRoot));
@@ -90,18 +78,18 @@ function tick() {
   const to = senders[(produced + 1) % 3];
   const tx = chain.sign(from, "balances", "transferKeepAlive", [{ Id: to.publicKey }, UNIT]);
   const t0 = performance.now();
-  const r = chain.build({ relaySlot, inclusionDelay: delay, transactions: [tx] });
+  const r = chain.build({ relaySlot, relayNumber, inclusionDelay: delay, transactions: [tx] });
   if (!r.ok) {
     console.error(`relay slot ${relaySlot}: could not build: ${r.error.code}: ${r.error.message}`);
     return schedule();
   }
-  chain.importBuilt(r.value, Number(relaySlot));
+  chain.importBuilt(r.value, relayNumber);
   produced++;
   const s = rt.stateAt(chain.store, chain.head.stateRoot);
   const seg = rt.parachainSystem.segment(s).length;
   const included = chain.blocks[Math.max(0, chain.head.number - 1 - delay)];
   console.log(
-    `relay #${relaySlot} | para #${chain.head.number} ${short(chain.head.hash)} (${(performance.now() - t0).toFixed(0)} ms, ${r.value.included.length} tx, PoV ${(r.value.pov.length / 1024).toFixed(1)} KiB) | segment ${seg}/${cfg.unincludedSegmentCapacity} | included #${included.number} | pot ${fmt(rt.balances.free(s, POT_ACCOUNT))} | issuance ${fmt(rt.balances.totalIssuance(s))}`,
+    `relay #${relayNumber} (slot ${relaySlot}) | para #${chain.head.number} ${short(chain.head.hash)} (${(performance.now() - t0).toFixed(0)} ms, ${r.value.included.length} tx, PoV ${(r.value.pov.length / 1024).toFixed(1)} KiB) | segment ${seg}/${cfg.unincludedSegmentCapacity} | included #${included.number} | pot ${fmt(rt.balances.free(s, POT_ACCOUNT))} | issuance ${fmt(rt.balances.totalIssuance(s))}`,
   );
   if (produced >= maxBlocks) return stop();
   schedule();

@@ -19,6 +19,8 @@ import {
   sr25519Verify,
 } from "@parapipe/primitives";
 import {
+  ASTAR_CYCLE,
+  ASTAR_INFLATION_PARAMETERS,
   ASYNC_BACKING_CONFIG,
   COMPUTE_ITERATION_WEIGHT,
   DevParachain,
@@ -60,17 +62,11 @@ function blake2PerSecond(): number {
 
 async function main(): Promise<void> {
   await cryptoReady();
-  const cycle = {
-    periodsPerCycle: 3,
-    erasPerVotingSubperiod: 11,
-    erasPerBuildAndEarnSubperiod: 111,
-    blocksPerEra: 14400,
-  };
+  const cycle = ASTAR_CYCLE;
   const senders = Array.from({ length: SENDERS }, (_, i) => keypairFromUri(`//Sender${i}`));
   const rt = new ParachainRuntime({ ...ASYNC_BACKING_CONFIG, paraId: 2000 }, cycle);
   const alice = devKeypair("Alice");
   const bob = devKeypair("Bob");
-  const pq = (x: bigint) => x * 10n ** 15n;
   const chain = new DevParachain(rt, {
     balances: [
       [alice.publicKey, 10n ** 9n * UNIT],
@@ -81,17 +77,7 @@ async function main(): Promise<void> {
     invulnerables: [alice.publicKey, bob.publicKey],
     sudoKey: alice.publicKey,
     inflation: {
-      params: {
-        maxInflationRate: pq(70n),
-        treasuryPart: pq(50n),
-        collatorsPart: pq(32n),
-        dappsPart: pq(130n),
-        baseStakersPart: pq(100n),
-        adjustableStakersPart: pq(550n),
-        bonusPart: pq(138n),
-        idealStakingRate: pq(500n),
-        decayRate: 10n ** 18n,
-      },
+      params: ASTAR_INFLATION_PARAMETERS,
       cycle,
     },
   });

@@ -3,7 +3,7 @@ import type { TypeRegistry } from "@polkadot/types";
 import type { Codec } from "@polkadot/types/types";
 import type { BlockContext } from "../frame/context.js";
 import type { DispatchErrorValue } from "../frame/errors.js";
-import { DispatchError } from "../frame/errors.js";
+import { DispatchError, dispatchErrorToCodecInput } from "../frame/errors.js";
 import type { Origin } from "../frame/origin.js";
 import {
   type DispatchClass,
@@ -247,7 +247,7 @@ export function createSystem(
         if (dispatchInfoCache.size > 1024) dispatchInfoCache.clear();
         dispatchInfoCache.set(cacheKey, di);
       }
-      if (error) events.emit(ctx, "ExtrinsicFailed", dispatchErrorInput(error), di);
+      if (error) events.emit(ctx, "ExtrinsicFailed", dispatchErrorToCodecInput(error), di);
       else events.emit(ctx, "ExtrinsicSuccess", di);
     },
   };
@@ -262,19 +262,6 @@ export interface DispatchInfoValue {
 
 /** The `System` pallet instance type. */
 export type SystemPallet = ReturnType<typeof createSystem>;
-
-function dispatchErrorInput(e: DispatchErrorValue): unknown {
-  switch (e.kind) {
-    case "Module":
-      return { Module: { index: e.index, error: [e.error, 0, 0, 0] } };
-    case "Token":
-      return { Token: e.reason };
-    case "Arithmetic":
-      return { Arithmetic: e.reason };
-    default:
-      return e.kind;
-  }
-}
 
 /** Requires a signed origin and returns the signer. */
 export function ensureSigned(origin: Origin): Uint8Array {

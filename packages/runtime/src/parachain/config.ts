@@ -105,3 +105,28 @@ export const SYNC_BACKING_CONFIG: Omit<ParaRuntimeConfig, "paraId"> = {
   allowMultipleBlocksPerSlot: false,
   blockRefTimeMs: 500,
 };
+
+/**
+ * Astar's inflation parameters at the async-backing switch (astar-docs tokenomics2, 2025-04): 7 % maximum
+ * inflation; treasury 5 %, collators 3.2 %, dApps 13 %, base stakers 10 %, adjustable stakers 55 %, bonus
+ * 13.8 %; ideal staking 50 %; no decay. Perquintill parts of 10^18.
+ */
+export const ASTAR_INFLATION_PARAMETERS = {
+  maxInflationRate: 70_000_000_000_000_000n,
+  treasuryPart: 50_000_000_000_000_000n,
+  collatorsPart: 32_000_000_000_000_000n,
+  dappsPart: 130_000_000_000_000_000n,
+  baseStakersPart: 100_000_000_000_000_000n,
+  adjustableStakersPart: 550_000_000_000_000_000n,
+  bonusPart: 138_000_000_000_000_000n,
+  idealStakingRate: 500_000_000_000_000_000n,
+  decayRate: 1_000_000_000_000_000_000n,
+} as const;
+
+/** Astar's cycle at the switch: 3 periods of (11 voting + 111 build&earn) eras of one day (14,400 blocks at 6 s). */
+export const ASTAR_CYCLE = {
+  periodsPerCycle: 3,
+  erasPerVotingSubperiod: 11,
+  erasPerBuildAndEarnSubperiod: 111,
+  blocksPerEra: 14_400,
+} as const;

@@ -53,7 +53,8 @@ export class DevParachain {
 
   /**
    * Builds a block on the head at `relaySlot` (timestamp = relaySlot × relay slot duration, as the lookahead
-   * collator sets it), with the relay including the head of block `head.number - inclusionDelay`.
+   * collator sets it), with the relay including the head of block `head.number - inclusionDelay`. The relay
+   * parent number defaults to the slot (fine for small test slots; pass `relayNumber` for wall-clock slots).
    */
   build(opts: {
     relaySlot: bigint;

@@ -1,7 +1,12 @@
 import { devKeypair, EMPTY_TRIE_ROOT, MemoryNodeStore, StateOverlay, Trie } from "@parapipe/primitives";
 import type { Header } from "@polkadot/types/interfaces";
 import { BlockContext } from "../../src/frame/context.js";
-import { ASYNC_BACKING_CONFIG, type ParaRuntimeConfig, SYNC_BACKING_CONFIG } from "../../src/parachain/config.js";
+import {
+  ASTAR_INFLATION_PARAMETERS,
+  ASYNC_BACKING_CONFIG,
+  type ParaRuntimeConfig,
+  SYNC_BACKING_CONFIG,
+} from "../../src/parachain/config.js";
 import { DevParachain } from "../../src/parachain/devChain.js";
 import type { CycleConfiguration, InflationParameters } from "../../src/parachain/inflation/math.js";
 import { ParachainRuntime, type ParaGenesis } from "../../src/parachain/runtime.js";
@@ -12,20 +17,8 @@ export const bob = devKeypair("Bob");
 export const charlie = devKeypair("Charlie");
 export const dave = devKeypair("Dave");
 
-const pq = (percentTimes10: number) => BigInt(percentTimes10) * 1_000_000_000_000_000n;
-
-/** Astar's inflation parameters at the async-backing switch (astar-docs tokenomics2, 2025-04). */
-export const ASTAR_PARAMS: InflationParameters = {
-  maxInflationRate: pq(70),
-  treasuryPart: pq(50),
-  collatorsPart: pq(32),
-  dappsPart: pq(130),
-  baseStakersPart: pq(100),
-  adjustableStakersPart: pq(550),
-  bonusPart: pq(138),
-  idealStakingRate: pq(500),
-  decayRate: 1_000_000_000_000_000_000n,
-};
+/** Astar's inflation parameters at the async-backing switch. */
+export const ASTAR_PARAMS: InflationParameters = { ...ASTAR_INFLATION_PARAMETERS };
 
 /** A small cycle so a whole cycle runs in a test: 1 period of (1 voting + 2 build&earn) eras of 4 blocks. */
 export const SMALL_CYCLE: CycleConfiguration = {

@@ -70,6 +70,15 @@ export function createInflation(
     docs: ["Periods per cycle, eras per subperiod and blocks per era (from the chain spec)."],
   });
 
+  const storage = {
+    ActiveInflationConfig,
+    InflationParams,
+    DoRecalculation,
+    Remainder,
+    ProtocolStateItem,
+    TotalValueStaked,
+    Cycle,
+  };
   const errors = palletErrors(P, index, ["InvalidInflationParameters"] as const);
   const events = palletEvents(registry, P, index, [
     { name: "InflationParametersForceChanged", fields: [] },
@@ -144,15 +153,7 @@ export function createInflation(
     name: P,
     index,
     crate: "pallet_inflation",
-    storage: [
-      ActiveInflationConfig,
-      InflationParams,
-      DoRecalculation,
-      Remainder,
-      ProtocolStateItem,
-      TotalValueStaked,
-      Cycle,
-    ],
+    storage: Object.values(storage),
     calls: [
       {
         name: "force_set_inflation_params",
@@ -250,15 +251,7 @@ export function createInflation(
 
   return {
     pallet,
-    storage: {
-      ActiveInflationConfig,
-      InflationParams,
-      DoRecalculation,
-      Remainder,
-      ProtocolStateItem,
-      TotalValueStaked,
-      Cycle,
-    },
+    storage,
     config,
     params,
     remainder,
