@@ -28,12 +28,22 @@ export interface ParaRuntimeConfig {
   existentialDeposit: bigint;
   /** SS58 prefix (Astar: 5). */
   ss58Prefix: number;
+  /**
+   * The inflation cycle (Astar's `CycleConfiguration`, a runtime constant upstream): part of the code, so a
+   * relay validator can run the PVF from the validation code alone.
+   */
+  cycle: {
+    periodsPerCycle: number;
+    erasPerVotingSubperiod: number;
+    erasPerBuildAndEarnSubperiod: number;
+    blocksPerEra: number;
+  };
 }
 
 /** The runtime name at the start of `:code` (also the chain spec's `code`). */
 export const PARA_RUNTIME_NAME: string = PARA_RUNTIME_ID;
 
-const CONFIG_TYPE = "(u32, u32, u64, u64, u32, u32, bool, u64, u32, u128, u16)";
+const CONFIG_TYPE = "(u32, u32, u64, u64, u32, u32, bool, u64, u32, u128, u16, (u32, u32, u32, u32))";
 
 /** `:code` for a config: UTF-8 name ++ 0x00 ++ SCALE(config). */
 export function encodeParaCode(cfg: ParaRuntimeConfig): Uint8Array {
@@ -50,6 +60,12 @@ export function encodeParaCode(cfg: ParaRuntimeConfig): Uint8Array {
       cfg.normalDispatchRatioPpm,
       cfg.existentialDeposit,
       cfg.ss58Prefix,
+      [
+        cfg.cycle.periodsPerCycle,
+        cfg.cycle.erasPerVotingSubperiod,
+        cfg.cycle.erasPerBuildAndEarnSubperiod,
+        cfg.cycle.blocksPerEra,
+      ],
     ])
     .toU8a();
   return concatBytes(new TextEncoder().encode(PARA_RUNTIME_NAME), new Uint8Array([0]), body);
@@ -76,6 +92,15 @@ export function decodeParaCode(code: Uint8Array): ParaRuntimeConfig | undefined 
       normalDispatchRatioPpm: n(8),
       existentialDeposit: (t[9] as unknown as { toBigInt(): bigint }).toBigInt(),
       ss58Prefix: n(10),
+      cycle: (() => {
+        const c = (t[11] as unknown as Codec[]).map((x) => (x as unknown as { toNumber(): number }).toNumber());
+        return {
+          periodsPerCycle: c[0]!,
+          erasPerVotingSubperiod: c[1]!,
+          erasPerBuildAndEarnSubperiod: c[2]!,
+          blocksPerEra: c[3]!,
+        };
+      })(),
     };
   } catch {
     return undefined;
@@ -83,7 +108,7 @@ export function decodeParaCode(code: Uint8Array): ParaRuntimeConfig | undefined 
 }
 
 /** Async-backing parameters (Astar after spec 1600): 6 s, capacity 3, velocity 1, 2 s of execution. */
-export const ASYNC_BACKING_CONFIG: Omit<ParaRuntimeConfig, "paraId"> = {
+export const ASYNC_BACKING_CONFIG: Omit<ParaRuntimeConfig, "paraId" | "cycle"> = {
   specVersion: 1600,
   paraSlotDurationMs: 6000,
   relaySlotDurationMs: 6000,
@@ -97,7 +122,7 @@ export const ASYNC_BACKING_CONFIG: Omit<ParaRuntimeConfig, "paraId"> = {
 };
 
 /** Sync-backing parameters (before): 12 s, capacity 1, 0.5 s of execution. */
-export const SYNC_BACKING_CONFIG: Omit<ParaRuntimeConfig, "paraId"> = {
+export const SYNC_BACKING_CONFIG: Omit<ParaRuntimeConfig, "paraId" | "cycle"> = {
   ...ASYNC_BACKING_CONFIG,
   specVersion: 1501,
   paraSlotDurationMs: 12000,

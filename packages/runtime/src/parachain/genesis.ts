@@ -1,6 +1,5 @@
-import { type ChainSpec, concatBytes, ParapipeError, type StateOverlay, toHex, twox128 } from "@parapipe/primitives";
+import { type ChainSpec, ParapipeError, type StateOverlay, toHex } from "@parapipe/primitives";
 import { ASYNC_BACKING_CONFIG, decodeParaCode, type ParaRuntimeConfig } from "./config.js";
-import type { CycleConfiguration } from "./inflation/math.js";
 import { CODE_KEY, ParachainRuntime, type ParaGenesis } from "./runtime.js";
 
 /** Instantiating a runtime from a spec or from state failed. */
@@ -29,6 +28,7 @@ export function paraConfigFromSpec(spec: ChainSpec): ParaRuntimeConfig {
     blockRefTimeMs: g.system.blockRefTimeMs,
     normalDispatchRatioPpm: Number(g.system.normalDispatchRatio / 1_000_000_000_000n),
     ss58Prefix: spec.properties.ss58Format,
+    cycle: g.inflation.cycle,
   };
 }
 
@@ -38,7 +38,7 @@ export function paraRuntimeFromSpec(spec: ChainSpec): { runtime: ParachainRuntim
   const g = spec.genesis.kind === "plain" ? spec.genesis.para! : undefined;
   if (!g)
     throw new RuntimeCodeError({ code: "NOT_A_PARA_SPEC", id: spec.id }, `chain spec ${spec.id} has no para genesis`);
-  const runtime = new ParachainRuntime(cfg, g.inflation.cycle);
+  const runtime = new ParachainRuntime(cfg);
   return {
     runtime,
     genesis: {
@@ -51,38 +51,29 @@ export function paraRuntimeFromSpec(spec: ChainSpec): { runtime: ParachainRuntim
   };
 }
 
-const CYCLE_KEY = concatBytes(twox128("Inflation"), twox128("CycleConfiguration"));
-
 /**
- * The runtime of a chain state, as a Substrate node takes it from `:code`: the config from `:code`, the
- * inflation cycle from `Inflation.CycleConfiguration`. Instances are cached by code and cycle.
+ * The runtime of a chain state, as a Substrate node takes it from `:code` (which carries every runtime
+ * parameter, the inflation cycle included). Instances are cached by code.
  */
 export function paraRuntimeFromState(state: Pick<StateOverlay, "get">): ParachainRuntime {
   const code = state.get(CODE_KEY);
   if (!code) throw new RuntimeCodeError({ code: "BAD_RUNTIME_CODE", detail: "no :code" }, "state has no :code");
-  const cfg = decodeParaCode(code);
-  if (!cfg)
-    throw new RuntimeCodeError(
-      { code: "BAD_RUNTIME_CODE", detail: "not a parachain runtime" },
-      ":code is not a parapipe parachain runtime",
-    );
-  const cycleRaw = state.get(CYCLE_KEY);
-  if (cycleRaw === undefined || cycleRaw.length !== 16)
-    throw new RuntimeCodeError(
-      { code: "BAD_RUNTIME_CODE", detail: "no cycle" },
-      "state has no Inflation.CycleConfiguration",
-    );
-  const dv = new DataView(cycleRaw.buffer, cycleRaw.byteOffset, 16);
-  const cycle: CycleConfiguration = {
-    periodsPerCycle: dv.getUint32(0, true),
-    erasPerVotingSubperiod: dv.getUint32(4, true),
-    erasPerBuildAndEarnSubperiod: dv.getUint32(8, true),
-    blocksPerEra: dv.getUint32(12, true),
-  };
-  const key = `${toHex(code)}/${toHex(cycleRaw)}`;
+  return paraRuntimeFromCode(code);
+}
+
+/** The runtime a validation code (`:code`) describes; the PVF's entry point. Cached by code. */
+export function paraRuntimeFromCode(code: Uint8Array): ParachainRuntime {
+  const key = toHex(code);
   let rt = cache.get(key);
   if (!rt) {
-    rt = new ParachainRuntime(cfg, cycle);
+    const cfg = decodeParaCode(code);
+    if (!cfg) {
+      throw new RuntimeCodeError(
+        { code: "BAD_RUNTIME_CODE", detail: "not a parachain runtime" },
+        "the code is not a parapipe parachain runtime",
+      );
+    }
+    rt = new ParachainRuntime(cfg);
     cache.set(key, rt);
   }
   return rt;

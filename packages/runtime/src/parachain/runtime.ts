@@ -121,15 +121,25 @@ export class ParachainRuntime {
   readonly payment;
   private readonly ParachainId;
 
-  constructor(
-    readonly config: ParaRuntimeConfig,
-    /** Inflation cycle (a runtime constant upstream); read from genesis for a spec, from state for a running chain. */
-    readonly cycle: CycleConfiguration,
-  ) {
+  /** The full runtime config (what `:code` encodes). */
+  readonly config: ParaRuntimeConfig;
+  /** The inflation cycle (part of the config). */
+  readonly cycle: CycleConfiguration;
+
+  /**
+   * A runtime for `config`. The inflation cycle is part of the config (`config.cycle`); it may also be given as
+   * the second argument, which then takes precedence.
+   */
+  constructor(input: Omit<ParaRuntimeConfig, "cycle"> & { cycle?: CycleConfiguration }, cycle?: CycleConfiguration) {
+    const resolved = cycle ?? input.cycle;
+    if (!resolved) throw new TypeError("ParachainRuntime: the inflation cycle is missing from the config");
+    this.cycle = resolved;
+    this.config = { ...input, cycle: resolved };
+    const config = this.config;
     const registry = createRegistry();
     this.registry = registry;
     const I = PARA_PALLET_INDEX;
-    this.code = encodeParaCode(config);
+    this.code = encodeParaCode(this.config);
     this.version = {
       specName: "parapipe-astar",
       implName: "parapipe",
@@ -181,7 +191,7 @@ export class ParachainRuntime {
       storage: [this.ParachainId],
     };
     this.collatorSelection = createCollatorSelection(registry, I.CollatorSelection, { balances: this.balances });
-    this.inflation = createInflation(registry, I.Inflation, { balances: this.balances, cycle });
+    this.inflation = createInflation(registry, I.Inflation, { balances: this.balances, cycle: resolved });
     this.sudo = createSudo(registry, I.Sudo, {
       dispatch: (ctx, origin, call) => this.executive.dispatchCall(ctx, origin, call),
       weigh: (call) => this.executive.callWeight(call),

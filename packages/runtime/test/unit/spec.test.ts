@@ -10,7 +10,12 @@ import {
   toHex,
   toSs58,
 } from "@parapipe/primitives";
-import { paraConfigFromSpec, paraRuntimeFromSpec, paraRuntimeFromState } from "../../src/parachain/genesis.js";
+import {
+  paraConfigFromSpec,
+  paraRuntimeFromCode,
+  paraRuntimeFromSpec,
+  paraRuntimeFromState,
+} from "../../src/parachain/genesis.js";
 import { alice, bob } from "./fixtures.js";
 
 /** A plain Astar-like para spec as a user writes it (Astar's parameters at the async-backing switch). */
@@ -79,8 +84,19 @@ describe("genesis from a chain spec", () => {
     const state = runtime.stateAt(g.store, g.stateRoot);
     const cfgNow = runtime.inflation.config(state);
     assert.ok(cfgNow.collatorRewardPerBlock > 0n);
-    // The runtime of a state is found again from :code (as a node does for a raw spec).
+    // The runtime of a state is found again from :code (as a node does for a raw spec), and the validation
+    // code alone (what a relay validator has) gives the same runtime, inflation cycle included.
     assert.equal(paraRuntimeFromState(state).config.paraSlotDurationMs, 6000);
+    assert.deepEqual(paraRuntimeFromCode(runtime.code).config, runtime.config);
+    assert.deepEqual(paraRuntimeFromCode(runtime.code).cycle, {
+      periodsPerCycle: 3,
+      erasPerVotingSubperiod: 11,
+      erasPerBuildAndEarnSubperiod: 111,
+      blocksPerEra: 14400,
+    });
+    assert.throws(() => paraRuntimeFromCode(new TextEncoder().encode("parapipe-para-runtime")), {
+      code: "BAD_RUNTIME_CODE",
+    });
   });
 
   it("gives the same genesis hash from the plain spec and from its raw form", () => {
