@@ -32,3 +32,4 @@ export * from "./parachain/relayState.js";
 export * from "./parachain/result.js";
 export * from "./parachain/runtime.js";
 export * from "./parachain/signing.js";
+export * as relay from "./relay/index.js";

@@ -45,6 +45,43 @@ export const parapipeTypes = {
   UncheckedSignedStatement: { payload: "CompactStatement", validatorIndex: "u32", signature: "H512" },
   UncheckedSignedAvailabilityBitfield: { payload: "BitVec", validatorIndex: "u32", signature: "H512" },
 
+  // --- relay-validator network messages (gossip and request/response) ---
+  /** A finality vote for the voter's best block; signed over "FNLT" ++ genesis hash ++ hash ++ number (u32 LE). */
+  FinalityVote: { hash: "H256", number: "u32", validatorIndex: "u32", signature: "H512" },
+  /** A backing statement with, for Seconded, the candidate and its validation data (statement distribution). */
+  StatementMessage: {
+    relayParent: "H256",
+    statement: "UncheckedSignedStatement",
+    candidate: "Option<CommittedCandidateReceipt>",
+    pvd: "Option<PersistedValidationData>",
+  },
+  /** An availability bitfield signed for `relayParent` (one bit per availability core). */
+  BitfieldMessage: { relayParent: "H256", bitfield: "UncheckedSignedAvailabilityBitfield" },
+  /**
+   * Collator protocol: a collator declares itself and advertises a collation in one message, signed by its
+   * collator key over "COLL" ++ relayParent ++ candidateHash; the validator then fetches it.
+   */
+  CollationAdvertisement: {
+    paraId: "u32",
+    relayParent: "H256",
+    candidateHash: "H256",
+    parentHeadDataHash: "H256",
+    collatorId: "H256",
+    signature: "H512",
+  },
+  /** The validator's answer to an advertisement. */
+  AdvertisementReply: { _enum: { Accepted: "Null", Declined: "Text" } },
+  /** Collation fetch request (validator to collator). */
+  CollationFetchRequest: { relayParent: "H256", candidateHash: "H256" },
+  /** A collation: the candidate, its validation data and the PoV (`ParaBlockData` bytes). */
+  CollationResponse: { candidate: "CommittedCandidateReceipt", pvd: "PersistedValidationData", pov: "Bytes" },
+  /** PoV fetch (validator to backer) for backing and availability. */
+  PovFetchRequest: { candidateHash: "H256" },
+  /** Block sync: blocks from `fromNumber` on the responder's best chain, at most `count`. */
+  BlocksByRangeRequest: { fromNumber: "u32", count: "u32" },
+  /** Block sync response: opaque blocks in ascending order. */
+  BlocksResponse: "Vec<Bytes>",
+
   // --- ASTR economics (Astar pallet-inflation layouts: all fields compact) ---
   InflationParameters: {
     maxInflationRate: "Compact<Perquintill>",

@@ -1,0 +1,50 @@
+/**
+ * @parapipe/node: what both node kinds (relay validator, collator) share, whatever runtime they run and
+ * however blocks reach them: the chain database, the block import pipeline with pluggable fork choice,
+ * GRANDPA-lite finality tracking and the transaction pool.
+ */
+
+export type { BlockTreeView, TreeRoute } from "./chain/blockTree.js";
+export {
+  ChainDb,
+  type ChainDbModules,
+  type ChainDbOpened,
+  type ChainDbOptions,
+  type GenesisInput,
+} from "./chain/chainDb.js";
+export { type ForkChoice, type ForkChoiceContext, longestChain } from "./chain/forkChoice.js";
+export {
+  BlockImporter,
+  type BlockImporterModules,
+  type BlockImporterOptions,
+  type ImportOptions,
+  type ImportResult,
+} from "./chain/importer.js";
+export * from "./errors.js";
+export {
+  type FinalityConflict,
+  FinalityTracker,
+  type FinalityTrackerModules,
+  type FinalityTrackerOptions,
+  type VoteOutcome,
+  type VoteVerifier,
+} from "./finality/finalityTracker.js";
+export {
+  decodeJustification,
+  encodeJustification,
+  type FinalityVote,
+  type Justification,
+} from "./finality/justification.js";
+export type * from "./interface.js";
+export type * from "./metrics.js";
+export {
+  type PoolChain,
+  type PoolTransaction,
+  type SubmitResult,
+  TxPool,
+  type TxPoolModules,
+  type TxPoolOptions,
+  type TxStatus,
+  type TxWatcher,
+} from "./txPool/txPool.js";
+export { Emitter, SerialQueue, silentLogger } from "./util.js";

@@ -1,0 +1,1 @@
+export { type PvfMetrics, type PvfOutcome, PvfPool, type PvfPoolOptions } from "./pvf/pool.js";

@@ -1,0 +1,1002 @@
+import { join } from "node:path";
+import { createNetwork, loadOrCreateNodeKey, type Network, type NodeKey, topicName } from "@parapipe/network";
+import {
+  BlockImporter,
+  ChainDb,
+  type ChainRuntime,
+  FinalityTracker,
+  type Logger,
+  type NewBestEvent,
+  silentLogger,
+} from "@parapipe/node";
+import {
+  blake2_256,
+  bytesEqual,
+  type ChainSpec,
+  registry,
+  type Sr25519Keypair,
+  scaleBytes,
+  sr25519Sign,
+  sr25519Verify,
+  toHex,
+} from "@parapipe/primitives";
+import { relay } from "@parapipe/runtime";
+import type { Codec } from "@polkadot/types/types";
+import { relayChainRuntime } from "./adapter.js";
+import { type CheckedStatement, StatementTable } from "./backing/statementTable.js";
+import {
+  advertisementPayload,
+  decodeGossip,
+  decodeRequest,
+  encode,
+  finalityVotePayload,
+  ignore,
+  reject,
+  signFinalityVote,
+} from "./messages.js";
+import { FragmentChain } from "./prospective/fragmentChain.js";
+import { PvfPool } from "./pvf/pool.js";
+
+/** Options of a relay validator (or, without `key`, a relay full node). */
+export interface RelayValidatorOptions {
+  spec: ChainSpec;
+  /** Base path: the database lives in `<basePath>/db`, the node key in `<basePath>/network/secret_ed25519`. */
+  basePath: string;
+  /** The validator's session key (`//Alice` ...); a node without one imports and serves but never votes. */
+  key?: Sr25519Keypair;
+  listen: string[];
+  bootnodes?: string[];
+  nodeKey?: NodeKey;
+  /** PVF worker threads (default 1: backing must not starve authoring on a 2-core machine). */
+  pvfWorkers?: number;
+  /** Wall clock in ms (injected in tests). */
+  now?: () => number;
+}
+
+/** Collaborators of a relay validator. */
+export interface RelayValidatorModules {
+  logger?: Logger;
+}
+
+/** Counters a test or the informant reads. */
+export interface RelayValidatorStats {
+  authored: number;
+  imported: number;
+  seconded: number;
+  validated: number;
+  invalidCollations: number;
+  backed: number;
+  misbehaviours: number;
+  bitfieldsSigned: number;
+}
+
+interface KnownCandidate {
+  candidate: relay.CommittedCandidateReceiptValue;
+  pvd: relay.PersistedValidationDataValue;
+  hash: Uint8Array;
+  core: number;
+  group: number;
+  relayParentNumber: number;
+  /** Whether this node voted for it. */
+  voted: boolean;
+}
+
+/** Request/response protocol names. */
+export const PROTOCOLS = {
+  blocks: "blocks",
+  pov: "pov",
+  advertise: "collation-advertise",
+  fetchCollation: "collation-fetch",
+} as const;
+
+/** Gossip topic names (under `/parapipe/<genesis8>/relay/`). */
+export const TOPICS = { block: "block", finality: "finality", statement: "statement", bitfield: "bitfield" } as const;
+
+const MAX_SYNC_BLOCKS = 64;
+
+/**
+ * A relay-chain validator: authors blocks in its Aura slots, gossips and imports blocks (syncing unknown
+ * parents by range), votes finality, takes collations from collators (advertise, then fetch), checks and
+ * re-executes them in PVF workers, gossips Seconded/Valid statements, backs candidates at quorum, keeps a
+ * fragment chain per para (prospective parachains), puts backable candidates in its blocks (provisioner),
+ * fetches and stores PoVs for availability and signs availability bitfields a third of a slot after import.
+ * Wired in one place (`init`), closed in reverse order.
+ */
+export class RelayValidatorNode {
+  readonly stats: RelayValidatorStats = {
+    authored: 0,
+    imported: 0,
+    seconded: 0,
+    validated: 0,
+    invalidCollations: 0,
+    backed: 0,
+    misbehaviours: 0,
+    bitfieldsSigned: 0,
+  };
+  private slotTimer?: NodeJS.Timeout;
+  private bitfieldTimer?: NodeJS.Timeout;
+  private closed = false;
+  private syncing = false;
+  private readonly povs = new Map<string, Uint8Array>();
+  private readonly candidates = new Map<string, KnownCandidate>();
+  private readonly bitfields = new Map<string, Map<number, relay.SignedAvailabilityBitfieldValue>>();
+  private fragments = new Map<number, FragmentChain>();
+  private readonly table: StatementTable;
+  private readonly slotMs: number;
+  private readonly now: () => number;
+  private readonly topics: Record<keyof typeof TOPICS, string>;
+  private groups: number[][] = [];
+
+  private constructor(
+    readonly opts: RelayValidatorOptions,
+    readonly runtime: relay.RelayRuntime,
+    readonly adapter: ChainRuntime,
+    readonly chain: ChainDb,
+    readonly importer: BlockImporter,
+    readonly finality: FinalityTracker,
+    readonly network: Network,
+    readonly pvf: PvfPool,
+    readonly validators: Uint8Array[],
+    readonly validatorIndex: number | undefined,
+    readonly genesisHash: Uint8Array,
+    private readonly log: Logger,
+  ) {
+    this.slotMs = runtime.config.slotDurationMs;
+    this.now = opts.now ?? Date.now;
+    const minimumBackingVotes = runtime.config.hostConfiguration.minimumBackingVotes;
+    this.table = new StatementTable({ minimumBackingVotes, groupMembers: (g) => this.groups[g] ?? [] });
+    this.topics = {
+      block: topicName(genesisHash, "relay", TOPICS.block),
+      finality: topicName(genesisHash, "relay", TOPICS.finality),
+      statement: topicName(genesisHash, "relay", TOPICS.statement),
+      bitfield: topicName(genesisHash, "relay", TOPICS.bitfield),
+    };
+  }
+
+  /** Opens the database, the network and the PVF workers; `start()` then joins the network and authors. */
+  static async init(opts: RelayValidatorOptions, modules: RelayValidatorModules = {}): Promise<RelayValidatorNode> {
+    const log = modules.logger ?? (silentLogger as unknown as Logger);
+    // Runtime and genesis from the chain spec.
+    const { runtime, genesis } = relay.relayRuntimeFromSpec(opts.spec);
+    const adapter = relayChainRuntime(runtime, genesis);
+    const g = runtime.genesis(genesis);
+    // Database (refuses a database of another chain).
+    const chain = await ChainDb.open(
+      join(opts.basePath, "db"),
+      {
+        genesis: { header: g.header, hash: g.hash, storageEntries: runtime.genesisStorage(genesis) },
+        chainId: opts.spec.id,
+      },
+      { runtime: adapter, logger: log },
+    );
+    const validators = runtime.config.validators.map((v) => Uint8Array.from(v));
+    const validatorIndex = opts.key ? validators.findIndex((v) => bytesEqual(v, opts.key!.publicKey)) : -1;
+    // Import pipeline and finality.
+    const importer = new BlockImporter({}, { chain, runtime: adapter, logger: log });
+    const finality = new FinalityTracker(
+      { voterCount: validators.length },
+      {
+        chain,
+        importer,
+        verifier: {
+          verify: (v) =>
+            v.voter < validators.length &&
+            sr25519Verify(v.signature, finalityVotePayload(g.hash, v.hash, v.number), validators[v.voter]!),
+        },
+      },
+    );
+    // Network.
+    const nodeKey = opts.nodeKey ?? (await loadOrCreateNodeKey(join(opts.basePath, "network", "secret_ed25519")));
+    const network = await createNetwork(
+      { listen: opts.listen, bootnodes: opts.bootnodes ?? [], nodeKey, genesisHash: g.hash },
+      { logger: log },
+    );
+    const pvf = new PvfPool({
+      workers: opts.pvfWorkers ?? 1,
+      // Upstream backing timeout: 2 s at 6 s slots, scaled with the slot.
+      timeoutMs: Math.max(250, Math.floor((2000 * runtime.config.slotDurationMs) / 6000)),
+    });
+    const node = new RelayValidatorNode(
+      opts,
+      runtime,
+      adapter,
+      chain,
+      importer,
+      finality,
+      network,
+      pvf,
+      validators,
+      validatorIndex >= 0 ? validatorIndex : undefined,
+      g.hash,
+      log,
+    );
+    node.wire();
+    return node;
+  }
+
+  /** The best block. */
+  get best() {
+    return this.chain.best;
+  }
+
+  /** The finalized block. */
+  get finalized() {
+    return this.chain.finalized;
+  }
+
+  /** Joins the network and starts authoring. */
+  async start(): Promise<void> {
+    await this.network.start();
+    // Instantiate the registered paras' runtimes in the PVF workers ahead of the first candidate.
+    const best = this.chain.best;
+    const codes = await this.chain.withState((store) =>
+      unwrap(this.runtime.parachains(store, best.stateRoot)).map((id) =>
+        unwrap(this.runtime.validationCode(store, best.stateRoot, id)),
+      ),
+    );
+    for (const code of codes) if (code) this.pvf.warm(code);
+    await this.onNewBest();
+    this.scheduleSlot();
+  }
+
+  /** Stops in reverse order; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.slotTimer);
+    clearTimeout(this.bitfieldTimer);
+    await this.network.stop();
+    await this.pvf.close();
+    await this.importer.close();
+    await this.chain.close();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Wiring
+
+  private wire(): void {
+    const gossip = this.network.gossip;
+    gossip.subscribe({
+      topic: this.topics.block,
+      maxBytes: 1024 * 1024,
+      validate: (bytes, from) => this.validateBlockGossip(bytes, from),
+      handle: () => {},
+    });
+    gossip.subscribe({
+      topic: this.topics.finality,
+      maxBytes: 256,
+      validate: (bytes) => this.validateFinalityVote(bytes),
+      handle: () => {},
+    });
+    gossip.subscribe({
+      topic: this.topics.statement,
+      maxBytes: 64 * 1024,
+      validate: (bytes) => this.validateStatement(bytes),
+      handle: (s, from) => this.handleStatement(s, from),
+    });
+    gossip.subscribe({
+      topic: this.topics.bitfield,
+      maxBytes: 1024,
+      validate: (bytes) => this.validateBitfield(bytes),
+      handle: () => {},
+    });
+    const rr = this.network.reqresp;
+    rr.register({
+      name: PROTOCOLS.blocks,
+      maxRequestBytes: 16,
+      maxResponseBytes: 8 * 1024 * 1024,
+      timeoutMs: 5000,
+      rateLimit: { requests: 50, perMs: 1000 },
+      handle: (req) => this.serveBlocks(req),
+    });
+    rr.register({
+      name: PROTOCOLS.pov,
+      maxRequestBytes: 64,
+      maxResponseBytes: this.runtime.config.hostConfiguration.maxPovSize + 1024,
+      timeoutMs: 5000,
+      rateLimit: { requests: 100, perMs: 1000 },
+      handle: async (req) => {
+        const { candidateHash } = decodeRequest<{ candidateHash: Codec }>("PovFetchRequest", req);
+        const pov = this.povs.get(candidateHash.toHex());
+        if (!pov) throw new Error("PoV not available");
+        return pov;
+      },
+    });
+    rr.register({
+      name: PROTOCOLS.advertise,
+      maxRequestBytes: 512,
+      maxResponseBytes: 512,
+      timeoutMs: 5000,
+      rateLimit: { requests: 20, perMs: 1000 },
+      handle: (req, from) => this.handleAdvertisement(req, from),
+    });
+    this.importer.onNewBest((e) => this.onNewBest(e));
+    this.importer.onImported(() => {
+      this.stats.imported++;
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Authoring
+
+  private scheduleSlot(): void {
+    if (this.closed) return;
+    const now = this.now();
+    const next = (Math.floor(now / this.slotMs) + 1) * this.slotMs;
+    this.slotTimer = setTimeout(() => {
+      void this.onSlot(BigInt(Math.floor(next / this.slotMs))).finally(() => this.scheduleSlot());
+    }, next - now);
+  }
+
+  private async onSlot(slot: bigint): Promise<void> {
+    const key = this.opts.key;
+    if (!key || this.closed || this.validatorIndex === undefined) return;
+    if (this.validators[Number(slot % BigInt(this.validators.length))] === undefined) return;
+    if (!bytesEqual(this.validators[Number(slot % BigInt(this.validators.length))]!, key.publicKey)) return;
+    try {
+      await this.author(slot, key);
+    } catch (e) {
+      this.log.warn({ slot: slot.toString(), err: e }, "Authoring failed");
+    }
+  }
+
+  private async author(slot: bigint, key: Sr25519Keypair): Promise<void> {
+    await this.importer.idle();
+    const best = this.chain.best;
+    const parentHeader = await this.chain.header(best.hash);
+    if (!parentHeader) return;
+    const bitfields = [...(this.bitfields.get(toHex(best.hash))?.values() ?? [])];
+    const backedCandidates = await this.provisioner();
+    const built = await this.chain.withState((store) => {
+      const r = relay.buildRelayBlock(this.runtime, {
+        store,
+        parentHeader,
+        slot,
+        author: key,
+        bitfields,
+        backedCandidates,
+        timestampMs: slot * BigInt(this.slotMs),
+      });
+      if (!r.ok) throw r.error;
+      return r.value;
+    });
+    const block = built.block;
+    const res = await this.importer.import(block, "own", {
+      executed: {
+        header: built.header.toU8a(),
+        hash: built.hash,
+        stateRoot: built.stateRoot,
+        newNodes: built.newNodes,
+      },
+    });
+    if (res.status !== "imported") {
+      this.log.warn({ status: res.status }, "Own block not imported");
+      return;
+    }
+    this.stats.authored++;
+    this.log.info(
+      {
+        number: res.number,
+        hash: toHex(built.hash),
+        backed: built.paraInherent.backed.length,
+        included: built.paraInherent.included.length,
+      },
+      `Prepared block for proposing at ${res.number}`,
+    );
+    await this.network.gossip.publish(this.topics.block, block);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Blocks: gossip, import, sync
+
+  private async validateBlockGossip(bytes: Uint8Array, from: string): Promise<void> {
+    let hash: Uint8Array;
+    try {
+      hash = blake2_256(this.adapter.blockHeader(bytes));
+    } catch (e) {
+      // [REJECT] The block does not decode.
+      throw reject("UNDECODABLE_BLOCK", e instanceof Error ? e.message : String(e));
+    }
+    // [IGNORE] The block is already known.
+    if (await this.chain.hasBlock(hash)) throw ignore("KNOWN_BLOCK", "block already known");
+    const r = await this.importer.import(bytes, "network");
+    if (r.status === "invalid") {
+      // [REJECT] The block does not execute (bad seal, invalid extrinsic, wrong state root ...).
+      throw reject(r.error.code, r.error.message);
+    }
+    if (r.status === "unknownParent") {
+      // [IGNORE] Unknown parent: sync from the peer that sent it.
+      void this.syncFrom(from);
+      throw ignore("UNKNOWN_PARENT", "unknown parent, syncing");
+    }
+  }
+
+  private async serveBlocks(req: Uint8Array): Promise<Uint8Array> {
+    const { fromNumber, count } = decodeRequest<{ fromNumber: Codec; count: Codec }>("BlocksByRangeRequest", req);
+    const start = (fromNumber as unknown as { toNumber(): number }).toNumber();
+    const n = Math.min(MAX_SYNC_BLOCKS, (count as unknown as { toNumber(): number }).toNumber());
+    const out: Uint8Array[] = [];
+    for (let i = 0; i < n && start + i <= this.chain.best.number; i++) {
+      const hash = await this.chain.canonicalHash(start + i);
+      const block = hash && (await this.chain.block(hash));
+      if (!block) break;
+      out.push(block);
+    }
+    return encode("BlocksResponse", out.map(scaleBytes));
+  }
+
+  /** Catches up from a peer: blocks by range after our best, until the peer has no more. */
+  async syncFrom(peer: string): Promise<void> {
+    if (this.syncing || this.closed) return;
+    this.syncing = true;
+    try {
+      for (let round = 0; round < 100; round++) {
+        const from =
+          this.chain.finalized.number + 1 > this.chain.best.number
+            ? this.chain.best.number + 1
+            : this.chain.finalized.number + 1;
+        const res = await this.network.reqresp.request(
+          peer,
+          PROTOCOLS.blocks,
+          encode("BlocksByRangeRequest", { fromNumber: from, count: MAX_SYNC_BLOCKS }),
+        );
+        const blocks = decodeRequest<Codec[]>("BlocksResponse", res).map((b) =>
+          (b as unknown as { toU8a(b: boolean): Uint8Array }).toU8a(true),
+        );
+        let progressed = false;
+        for (const b of blocks) {
+          const r = await this.importer.import(b, "sync");
+          if (r.status === "imported") progressed = true;
+          if (r.status === "invalid") return;
+        }
+        if (!progressed || blocks.length < MAX_SYNC_BLOCKS) return;
+      }
+    } catch (e) {
+      this.log.debug({ peer, err: e }, "Sync request failed");
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  private async onNewBest(_e?: NewBestEvent): Promise<void> {
+    if (this.closed) return;
+    const best = this.chain.best;
+    await this.refreshScope();
+    // Finality vote for the new best block.
+    const key = this.opts.key;
+    if (key && this.validatorIndex !== undefined) {
+      const signature = signFinalityVote(key, this.genesisHash, best.hash, best.number);
+      const vote = { voter: this.validatorIndex, hash: best.hash, number: best.number, signature };
+      try {
+        await this.finality.noteVote(vote);
+      } catch (e) {
+        this.log.debug({ err: e }, "Own finality vote not counted");
+      }
+      void this.network.gossip
+        .publish(
+          this.topics.finality,
+          encode("FinalityVote", {
+            hash: best.hash,
+            number: best.number,
+            validatorIndex: this.validatorIndex,
+            signature,
+          }),
+        )
+        .catch(() => {});
+      // Availability: fetch what is pending, then sign a bitfield a third of a slot after import.
+      clearTimeout(this.bitfieldTimer);
+      this.bitfieldTimer = setTimeout(
+        () => void this.signBitfield(best.hash).catch(() => {}),
+        Math.floor(this.slotMs / 3),
+      );
+      void this.fetchPendingPovs().catch(() => {});
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Finality
+
+  private async validateFinalityVote(bytes: Uint8Array): Promise<void> {
+    const v = decodeGossip<{
+      get(field: string): Codec | undefined;
+      number: Codec;
+      validatorIndex: Codec;
+      signature: Codec;
+    }>("FinalityVote", bytes);
+    const voter = (v.validatorIndex as unknown as { toNumber(): number }).toNumber();
+    // [REJECT] The voter is not a validator.
+    if (voter >= this.validators.length) throw reject("UNKNOWN_VOTER", `voter ${voter} of ${this.validators.length}`);
+    const vote = {
+      voter,
+      // (a Struct field named `hash` is shadowed by the codec's own `.hash` getter)
+      hash: v.get("hash")!.toU8a(),
+      number: (v.number as unknown as { toNumber(): number }).toNumber(),
+      signature: v.signature.toU8a(),
+    };
+    // [REJECT] Bad signature.
+    if (
+      !sr25519Verify(
+        vote.signature,
+        finalityVotePayload(this.genesisHash, vote.hash, vote.number),
+        this.validators[voter]!,
+      )
+    ) {
+      throw reject("BAD_SIGNATURE", "finality vote signature does not verify");
+    }
+    const out = await this.finality.noteVote(vote);
+    // [IGNORE] Duplicate or stale votes.
+    if (out.status === "duplicate" || out.status === "stale")
+      throw ignore(out.status.toUpperCase(), `vote ${out.status}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Scope: groups, fragment chains
+
+  private async refreshScope(): Promise<void> {
+    const best = this.chain.best;
+    const scope = await this.chain.withState((store) => {
+      const rt = this.runtime;
+      const groups = unwrap(rt.validatorGroups(store, best.stateRoot)).groups;
+      const paras = unwrap(rt.parachains(store, best.stateRoot));
+      const params = unwrap(rt.asyncBackingParams(store, best.stateRoot));
+      const perPara = paras.map((paraId) => {
+        const head = unwrap(rt.paraHead(store, best.stateRoot, paraId));
+        const pending = unwrap(rt.candidatePendingAvailability(store, best.stateRoot, paraId));
+        return { paraId, head, pending };
+      });
+      return { groups, perPara, params };
+    });
+    this.groups = scope.groups;
+    const next = new Map<number, FragmentChain>();
+    for (const p of scope.perPara) {
+      const included = p.head ? blake2_256(p.head) : new Uint8Array(32);
+      let parent = included;
+      const pending = p.pending.map((c) => {
+        const output = blake2_256(c.commitments.headData);
+        const f = {
+          hash: c.hash,
+          parentHeadHash: parent,
+          outputHeadHash: output,
+          relayParentNumber: c.relayParentNumber,
+        };
+        parent = output;
+        return f;
+      });
+      const fc = new FragmentChain({
+        leafNumber: best.number,
+        includedHeadHash: included,
+        pending,
+        maxCandidateDepth: scope.params.maxCandidateDepth,
+        allowedAncestryLen: scope.params.allowedAncestryLen,
+      });
+      const prev = this.fragments.get(p.paraId);
+      if (prev) fc.populateFrom(prev);
+      next.set(p.paraId, fc);
+    }
+    this.fragments = next;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Collator protocol (server side)
+
+  private async handleAdvertisement(req: Uint8Array, from: string): Promise<Uint8Array> {
+    const decline = (why: string) => encode("AdvertisementReply", { Declined: why });
+    let ad: {
+      paraId: number;
+      relayParent: Uint8Array;
+      candidateHash: Uint8Array;
+      parentHeadDataHash: Uint8Array;
+      collatorId: Uint8Array;
+      signature: Uint8Array;
+    };
+    try {
+      const a = decodeRequest<Record<string, Codec>>("CollationAdvertisement", req);
+      ad = {
+        paraId: (a.paraId as unknown as { toNumber(): number }).toNumber(),
+        relayParent: a.relayParent!.toU8a(),
+        candidateHash: a.candidateHash!.toU8a(),
+        parentHeadDataHash: a.parentHeadDataHash!.toU8a(),
+        collatorId: a.collatorId!.toU8a(),
+        signature: a.signature!.toU8a(),
+      };
+    } catch (e) {
+      return decline(`undecodable advertisement: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (!sr25519Verify(ad.signature, advertisementPayload(ad.relayParent, ad.candidateHash), ad.collatorId))
+      return decline("bad collator signature");
+    if (this.validatorIndex === undefined) return decline("not a validator");
+    if (this.candidates.has(toHex(ad.candidateHash))) return decline("already known");
+    const fc = this.fragments.get(ad.paraId);
+    if (!fc) return decline(`para ${ad.paraId} is not scheduled`);
+    if (!fc.canAcceptParent(ad.parentHeadDataHash)) return decline("parent head is not a potential parent");
+    // Fetch after replying, so the collator serves the fetch.
+    setImmediate(
+      () =>
+        void this.fetchCollation(from, ad.relayParent, ad.candidateHash).catch((e) =>
+          this.log.debug({ err: e }, "Collation fetch failed"),
+        ),
+    );
+    return encode("AdvertisementReply", { Accepted: null });
+  }
+
+  private async fetchCollation(peer: string, relayParent: Uint8Array, candidateHash: Uint8Array): Promise<void> {
+    const res = await this.network.reqresp.request(
+      peer,
+      PROTOCOLS.fetchCollation,
+      encode("CollationFetchRequest", { relayParent, candidateHash }),
+      {
+        maxResponseBytes: this.runtime.config.hostConfiguration.maxPovSize + 64 * 1024,
+      },
+    );
+    const c = decodeRequest<{ candidate: Codec; pvd: Codec; pov: Codec }>("CollationResponse", res);
+    const candidate = committedFromCodec(c.candidate);
+    const pvd = pvdFromCodec(c.pvd);
+    const pov = (c.pov as unknown as { toU8a(b: boolean): Uint8Array }).toU8a(true);
+    if (!bytesEqual(relay.candidateHash(candidate), candidateHash)) {
+      this.stats.invalidCollations++;
+      return;
+    }
+    const ok = await this.checkAndValidate(candidate, pvd, pov);
+    if (!ok) return;
+    await this.vote("Seconded", ok, pov);
+  }
+
+  /** The candidate checks and PVF re-execution; returns the known-candidate record when valid. */
+  private async checkAndValidate(
+    candidate: relay.CommittedCandidateReceiptValue,
+    pvd: relay.PersistedValidationDataValue,
+    pov: Uint8Array,
+  ): Promise<KnownCandidate | undefined> {
+    const d = candidate.descriptor;
+    const hash = relay.candidateHash(candidate);
+    const fail = (why: string) => {
+      this.stats.invalidCollations++;
+      this.log.info({ candidate: toHex(hash), paraId: d.paraId, why }, "Candidate refused");
+      return undefined;
+    };
+    const best = this.chain.best;
+    const ctx = await this.chain.withState((store) => {
+      const rt = this.runtime;
+      const allowed = unwrap(
+        rt.allowedRelayParents(store, best.stateRoot, {
+          hash: best.hash,
+          number: best.number + 1,
+          stateRoot: best.stateRoot,
+        } as never),
+      );
+      const paras = unwrap(rt.parachains(store, best.stateRoot));
+      return {
+        allowed,
+        core: paras.indexOf(d.paraId),
+        codeHash: unwrap(rt.validationCodeHash(store, best.stateRoot, d.paraId)),
+        code: unwrap(rt.validationCode(store, best.stateRoot, d.paraId)),
+        maxPovSize: unwrap(rt.hostConfiguration(store, best.stateRoot)).maxPovSize,
+      };
+    });
+    if (ctx.core < 0 || !ctx.code || !ctx.codeHash) return fail("para not registered");
+    const rp = (ctx.allowed as Array<{ hash: Uint8Array; number: number; stateRoot: Uint8Array }>).find((a) =>
+      bytesEqual(a.hash, d.relayParent),
+    );
+    if (!rp) return fail("relay parent out of scope");
+    if (!relay.checkCollatorSignature(d)) return fail("bad collator signature");
+    if (!bytesEqual(relay.persistedValidationDataHash(pvd), d.persistedValidationDataHash))
+      return fail("PVD hash mismatch");
+    if (pvd.relayParentNumber !== rp.number || !bytesEqual(pvd.relayParentStorageRoot, rp.stateRoot))
+      return fail("PVD relay parent mismatch");
+    if (pov.length > Math.min(pvd.maxPovSize, ctx.maxPovSize)) return fail(`PoV of ${pov.length} bytes over the limit`);
+    if (!bytesEqual(blake2_256(pov), d.povHash)) return fail("PoV hash mismatch");
+    if (!bytesEqual(ctx.codeHash, d.validationCodeHash)) return fail("validation code hash mismatch");
+    const fc = this.fragments.get(d.paraId);
+    const fragment = {
+      hash,
+      parentHeadHash: blake2_256(pvd.parentHead),
+      outputHeadHash: blake2_256(candidate.commitments.headData),
+      relayParentNumber: rp.number,
+    };
+    try {
+      fc?.add(fragment);
+    } catch (e) {
+      if ((e as { code?: string }).code !== "ALREADY_KNOWN")
+        return fail(`not a potential candidate: ${(e as Error).message}`);
+    }
+    const params = registry
+      .createType("ValidationParams", {
+        parentHead: scaleBytes(pvd.parentHead),
+        blockData: scaleBytes(pov),
+        relayParentNumber: pvd.relayParentNumber,
+        relayParentStorageRoot: pvd.relayParentStorageRoot,
+      })
+      .toU8a();
+    const out = await this.pvf.execute(ctx.code, params);
+    if (out.kind !== "valid") return fail(out.kind === "timeout" ? "PVF timeout" : `PVF: ${out.code}`);
+    if (
+      !bytesEqual(out.headData, candidate.commitments.headData) ||
+      !bytesEqual(blake2_256(out.headData), d.paraHead)
+    ) {
+      return fail("head data differs from the PVF's output");
+    }
+    this.stats.validated++;
+    const group = await this.chain.withState((store) =>
+      unwrap(this.runtime.groupForCore(store, best.stateRoot, ctx.core, rp.number + 1)),
+    );
+    const known: KnownCandidate = {
+      candidate,
+      pvd,
+      hash,
+      core: ctx.core,
+      group: group ?? 0,
+      relayParentNumber: rp.number,
+      voted: false,
+    };
+    this.candidates.set(toHex(hash), known);
+    this.povs.set(toHex(hash), pov);
+    return known;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Statements and backing
+
+  private async vote(kind: relay.StatementKind, c: KnownCandidate, _pov: Uint8Array): Promise<void> {
+    const key = this.opts.key;
+    if (!key || this.validatorIndex === undefined || c.voted) return;
+    if (!(this.groups[c.group] ?? []).includes(this.validatorIndex)) return;
+    c.voted = true;
+    const sessionIndex = 0;
+    const ctx = { sessionIndex, parentHash: c.candidate.descriptor.relayParent };
+    const signature = relay.signBackingStatement(key, kind, c.hash, ctx);
+    if (kind === "Seconded") this.stats.seconded++;
+    this.table.track(c.hash, c.group);
+    this.importVote({ kind, candidateHash: c.hash, validatorIndex: this.validatorIndex, signature }, c);
+    const msg = encode("StatementMessage", {
+      relayParent: c.candidate.descriptor.relayParent,
+      statement: { payload: { [kind]: c.hash }, validatorIndex: this.validatorIndex, signature },
+      candidate: kind === "Seconded" ? committedInput(c.candidate) : null,
+      pvd: kind === "Seconded" ? pvdInput(c.pvd) : null,
+    });
+    await this.network.gossip.publish(this.topics.statement, msg).catch(() => 0);
+  }
+
+  private importVote(s: CheckedStatement, c: KnownCandidate): void {
+    const out = this.table.import(s);
+    if (out.status === "misbehaviour") {
+      this.stats.misbehaviours++;
+      this.log.warn({ validator: out.misbehaviour.validatorIndex, candidate: toHex(c.hash) }, "Double vote detected");
+    } else if (out.status === "new" && out.backedNow) {
+      this.stats.backed++;
+      this.fragments.get(c.candidate.descriptor.paraId)?.markBacked(c.hash);
+      this.log.info({ paraId: c.candidate.descriptor.paraId, candidate: toHex(c.hash) }, "Candidate backed");
+    }
+  }
+
+  private async validateStatement(bytes: Uint8Array): Promise<ParsedStatement> {
+    const m = decodeGossip<{ relayParent: Codec; statement: Record<string, Codec>; candidate: Codec; pvd: Codec }>(
+      "StatementMessage",
+      bytes,
+    );
+    const payload = m.statement.payload as unknown as { type: string; value: Codec };
+    const validatorIndex = (m.statement.validatorIndex as unknown as { toNumber(): number }).toNumber();
+    // [REJECT] Not a validator, or a statement kind that is not a vote.
+    if (validatorIndex >= this.validators.length) throw reject("UNKNOWN_VALIDATOR", `validator ${validatorIndex}`);
+    if (payload.type !== "Seconded" && payload.type !== "Valid" && payload.type !== "Invalid")
+      throw reject("BAD_STATEMENT", payload.type);
+    const kind = payload.type as "Seconded" | "Valid" | "Invalid";
+    const candidateHash = payload.value.toU8a();
+    const relayParent = m.relayParent.toU8a();
+    const signature = m.statement.signature!.toU8a();
+    const ctx = { sessionIndex: 0, parentHash: relayParent };
+    const signed =
+      kind === "Invalid"
+        ? invalidStatementPayload(candidateHash, ctx)
+        : relay.backingStatementPayload(kind, candidateHash, ctx);
+    // [REJECT] Bad signature.
+    if (!sr25519Verify(signature, signed, this.validators[validatorIndex]!))
+      throw reject("BAD_SIGNATURE", "statement signature does not verify");
+    let candidate: relay.CommittedCandidateReceiptValue | undefined;
+    let pvd: relay.PersistedValidationDataValue | undefined;
+    const cOpt = m.candidate as unknown as { isSome: boolean; unwrap(): Codec };
+    const pOpt = m.pvd as unknown as { isSome: boolean; unwrap(): Codec };
+    if (kind === "Seconded") {
+      // [REJECT] A Seconded statement must carry its candidate, matching the hash.
+      if (!cOpt.isSome || !pOpt.isSome) throw reject("MISSING_CANDIDATE", "Seconded without candidate");
+      candidate = committedFromCodec(cOpt.unwrap());
+      pvd = pvdFromCodec(pOpt.unwrap());
+      if (!bytesEqual(relay.candidateHash(candidate), candidateHash))
+        throw reject("CANDIDATE_HASH_MISMATCH", "candidate does not hash to the statement's");
+    }
+    return { kind, candidateHash, validatorIndex, signature, candidate, pvd };
+  }
+
+  private async handleStatement(s: ParsedStatement, from: string): Promise<void> {
+    let known = this.candidates.get(toHex(s.candidateHash));
+    if (!known && s.kind === "Seconded" && s.candidate && s.pvd) {
+      // A candidate seconded by a peer: if we are in its group, fetch the PoV, validate, vote Valid.
+      const pov = await this.fetchPov(s.candidateHash, [from]);
+      if (pov) {
+        known = await this.checkAndValidate(s.candidate, s.pvd, pov);
+        if (known) {
+          this.table.track(known.hash, known.group);
+          this.importVote(
+            { kind: s.kind, candidateHash: s.candidateHash, validatorIndex: s.validatorIndex, signature: s.signature },
+            known,
+          );
+          await this.vote("Valid", known, pov);
+          return;
+        }
+      }
+    }
+    if (!known) return;
+    this.table.track(known.hash, known.group);
+    this.importVote(
+      { kind: s.kind, candidateHash: s.candidateHash, validatorIndex: s.validatorIndex, signature: s.signature },
+      known,
+    );
+  }
+
+  private async fetchPov(candidateHash: Uint8Array, peers: string[]): Promise<Uint8Array | undefined> {
+    const have = this.povs.get(toHex(candidateHash));
+    if (have) return have;
+    for (const peer of [...peers, ...this.network.peers()]) {
+      try {
+        const pov = await this.network.reqresp.request(
+          peer,
+          PROTOCOLS.pov,
+          encode("PovFetchRequest", { candidateHash }),
+          { timeoutMs: 2000 },
+        );
+        this.povs.set(toHex(candidateHash), pov);
+        return pov;
+      } catch {
+        // try the next peer
+      }
+    }
+    return undefined;
+  }
+
+  /** Provisioner: per core, the next backed candidate of the para's fragment chain, with its votes. */
+  private async provisioner(): Promise<relay.BackedCandidateValue[]> {
+    const out: relay.BackedCandidateValue[] = [];
+    for (const [paraId, fc] of this.fragments) {
+      const next = fc.nextBackable();
+      if (!next || !this.table.isBacked(next.hash)) continue;
+      const known = this.candidates.get(toHex(next.hash));
+      if (!known) continue;
+      const members = this.groups[known.group] ?? [];
+      const votes = this.table.validityVotes(next.hash).filter((v) => v.kind !== "Invalid");
+      const placed = votes
+        .map((v) => ({ position: members.indexOf(v.validatorIndex), v }))
+        .filter((p) => p.position >= 0)
+        .sort((a, b) => a.position - b.position);
+      const validatorIndices = members.map((_, i) => placed.some((p) => p.position === i));
+      out.push({
+        candidate: known.candidate,
+        validityVotes: placed.map((p) => ({
+          kind: p.v.kind === "Seconded" ? ("Implicit" as const) : ("Explicit" as const),
+          signature: p.v.signature,
+        })),
+        validatorIndices,
+      });
+      void paraId;
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Availability
+
+  private async fetchPendingPovs(): Promise<void> {
+    const best = this.chain.best;
+    const cores = await this.chain.withState((store) => unwrap(this.runtime.availabilityCores(store, best.stateRoot)));
+    for (const c of cores) if (c.kind === "occupied") await this.fetchPov(c.candidateHash, []);
+  }
+
+  private async signBitfield(parentHash: Uint8Array): Promise<void> {
+    const key = this.opts.key;
+    if (!key || this.validatorIndex === undefined || this.closed) return;
+    const best = this.chain.best;
+    if (!bytesEqual(best.hash, parentHash)) return;
+    const cores = await this.chain.withState((store) => unwrap(this.runtime.availabilityCores(store, best.stateRoot)));
+    const bits = cores.map((c) => c.kind === "occupied" && this.povs.has(toHex(c.candidateHash)));
+    const signed = relay.signAvailabilityBitfield(key, this.validatorIndex, bits, { sessionIndex: 0, parentHash });
+    this.storeBitfield(parentHash, signed);
+    this.stats.bitfieldsSigned++;
+    const msg = encode("BitfieldMessage", {
+      relayParent: parentHash,
+      bitfield: { payload: relay.encodeBitVec(bits), validatorIndex: this.validatorIndex, signature: signed.signature },
+    });
+    await this.network.gossip.publish(this.topics.bitfield, msg).catch(() => 0);
+  }
+
+  private storeBitfield(parent: Uint8Array, b: relay.SignedAvailabilityBitfieldValue): void {
+    const key = toHex(parent);
+    let m = this.bitfields.get(key);
+    if (!m) {
+      m = new Map();
+      this.bitfields.set(key, m);
+      // Keep bitfields for the last few parents only.
+      if (this.bitfields.size > 16) this.bitfields.delete(this.bitfields.keys().next().value!);
+    }
+    m.set(b.validatorIndex, b);
+  }
+
+  private async validateBitfield(bytes: Uint8Array): Promise<void> {
+    const m = decodeGossip<{ relayParent: Codec; bitfield: Codec }>("BitfieldMessage", bytes);
+    const parent = m.relayParent.toU8a();
+    let b: relay.SignedAvailabilityBitfieldValue;
+    try {
+      b = relay.bitfieldFromCodec(m.bitfield);
+    } catch (e) {
+      throw reject("UNDECODABLE", e instanceof Error ? e.message : String(e));
+    }
+    // [REJECT] Unknown validator or bad signature.
+    if (b.validatorIndex >= this.validators.length) throw reject("UNKNOWN_VALIDATOR", `validator ${b.validatorIndex}`);
+    const payload = relay.bitfieldSigningPayload(b.payload, { sessionIndex: 0, parentHash: parent });
+    if (!sr25519Verify(b.signature, payload, this.validators[b.validatorIndex]!))
+      throw reject("BAD_SIGNATURE", "bitfield signature does not verify");
+    // [IGNORE] A bitfield for a block we do not know.
+    if (!(await this.chain.hasBlock(parent))) throw ignore("UNKNOWN_PARENT", "bitfield for an unknown block");
+    this.storeBitfield(parent, b);
+  }
+}
+
+interface ParsedStatement {
+  kind: "Seconded" | "Valid" | "Invalid";
+  candidateHash: Uint8Array;
+  validatorIndex: number;
+  signature: Uint8Array;
+  candidate?: relay.CommittedCandidateReceiptValue;
+  pvd?: relay.PersistedValidationDataValue;
+}
+
+/** The payload of an Invalid vote ("BKNG" ++ 3 ++ hash ++ SigningContext), for double-vote evidence. */
+export function invalidStatementPayload(
+  candidateHash: Uint8Array,
+  ctx: { sessionIndex: number; parentHash: Uint8Array },
+): Uint8Array {
+  const valid = relay.backingStatementPayload("Valid", candidateHash, ctx);
+  const out = valid.slice();
+  out[4] = 3; // the variant byte after "BKNG"
+  return out;
+}
+
+function unwrap<T>(r: { ok: true; value: T } | { ok: false; error: Error }): T {
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+function committedFromCodec(c: Codec): relay.CommittedCandidateReceiptValue {
+  const v = c as unknown as { descriptor: Codec; commitments: Codec };
+  return {
+    descriptor: relay.descriptorFromCodec(v.descriptor),
+    commitments: relay.commitmentsFromCodec(v.commitments),
+  };
+}
+
+function committedInput(c: relay.CommittedCandidateReceiptValue): unknown {
+  return { descriptor: relay.descriptorInput(c.descriptor), commitments: relay.commitmentsInput(c.commitments) };
+}
+
+function pvdFromCodec(c: Codec): relay.PersistedValidationDataValue {
+  const v = c as unknown as {
+    parentHead: Codec;
+    relayParentNumber: Codec;
+    relayParentStorageRoot: Codec;
+    maxPovSize: Codec;
+  };
+  return {
+    parentHead: (v.parentHead as unknown as { toU8a(b: boolean): Uint8Array }).toU8a(true),
+    relayParentNumber: (v.relayParentNumber as unknown as { toNumber(): number }).toNumber(),
+    relayParentStorageRoot: v.relayParentStorageRoot.toU8a(),
+    maxPovSize: (v.maxPovSize as unknown as { toNumber(): number }).toNumber(),
+  };
+}
+
+function pvdInput(p: relay.PersistedValidationDataValue): unknown {
+  return {
+    parentHead: scaleBytes(p.parentHead),
+    relayParentNumber: p.relayParentNumber,
+    relayParentStorageRoot: p.relayParentStorageRoot,
+    maxPovSize: p.maxPovSize,
+  };
+}
+
+void sr25519Sign;

@@ -1,0 +1,349 @@
+import {
+  auraPreDigest,
+  blake2_256,
+  bytesEqual,
+  concatBytes,
+  decodeExact,
+  findAuraSeal,
+  findAuraSlot,
+  headerHash,
+  type NodeStore,
+  type Sr25519Keypair,
+  StateOverlay,
+  scaleBytes,
+  slotAuthor,
+  sr25519Sign,
+  sr25519Verify,
+  Trie,
+  toHex,
+  withAuraSeal,
+  withoutSeal,
+} from "@parapipe/primitives";
+import type { Header } from "@polkadot/types/interfaces";
+import type { Codec } from "@polkadot/types/types";
+import { BlockContext } from "../frame/context.js";
+import { BlockExecutionError, TransactionValidityError, type TransactionValidityErrorValue } from "../frame/errors.js";
+import { type DecodedExtrinsic, withLengthPrefix } from "../frame/executive.js";
+import type { EmittedEvent } from "../frame/pallet.js";
+import type { RejectedTransaction } from "../parachain/blocks.js";
+import { type Result, runtimeCall } from "../parachain/result.js";
+import {
+  type BackedCandidateValue,
+  type ParasInherentDataValue,
+  parasInherentFromCodec,
+  parasInherentInput,
+  type SignedAvailabilityBitfieldValue,
+} from "./candidate.js";
+import { type ParaInherentOutcome, paraInherentOutcome } from "./paraInherent.js";
+import { RELAY_PALLET_INDEX, type RelayRuntime } from "./runtime.js";
+
+/** Inputs of the relay block builder. */
+export interface BuildRelayBlockParams {
+  /** The parent's state. */
+  store: NodeStore;
+  /** The parent header (SCALE). */
+  parentHeader: Uint8Array;
+  /** The slot claimed; `author` must be `validators[slot % n]`. */
+  slot: bigint;
+  author: Sr25519Keypair;
+  /** Defaults to `slot × slotDuration`. */
+  timestampMs?: bigint;
+  /** Signed availability bitfields (signed in the context of the parent block). */
+  bitfields?: readonly SignedAvailabilityBitfieldValue[];
+  /** Backed candidates, at most one per core; refused ones are left out and reported. */
+  backedCandidates?: readonly BackedCandidateValue[];
+  /**
+   * Default true: check the candidates first and put only the valid ones in the block (`create_inherent`).
+   * false: put every candidate in as given, so that one that fails a check makes the build fail (to craft
+   * invalid blocks in tests).
+   */
+  filterCandidates?: boolean;
+  /** Pool transactions (full encodings), applied in order until the block is full or the deadline passes. */
+  transactions?: Iterable<Uint8Array>;
+  /** Authoring deadline (clock injected). */
+  deadline?: { now: () => number; deadlineMs: number };
+}
+
+/** A built, sealed relay block. */
+export interface BuiltRelayBlock {
+  header: Header;
+  hash: Uint8Array;
+  /** `OpaqueBlock` encoding. */
+  block: Uint8Array;
+  extrinsics: Uint8Array[];
+  stateRoot: Uint8Array;
+  /** Nodes of the new state to persist. */
+  newNodes: Map<string, Uint8Array>;
+  /** What the paras inherent did (candidates refused while building are in `rejected`). */
+  paraInherent: ParaInherentOutcome;
+  included: Uint8Array[];
+  rejected: RejectedTransaction[];
+  untried: Uint8Array[];
+  events: EmittedEvent[];
+  weight: { normal: bigint; mandatory: bigint };
+}
+
+/** The outcome of importing a relay block. */
+export interface ExecutedRelayBlock {
+  header: Header;
+  hash: Uint8Array;
+  stateRoot: Uint8Array;
+  newNodes: Map<string, Uint8Array>;
+  events: EmittedEvent[];
+}
+
+/** Encodes an unsigned inherent extrinsic from its call bytes (`pallet index ++ call index ++ args`). */
+function inherentExtrinsic(rt: RelayRuntime, callBytes: Uint8Array): Uint8Array {
+  return rt.registry.createType("Extrinsic", rt.registry.createType("Call", callBytes)).toU8a();
+}
+
+/** The `Timestamp.set(now)` inherent. */
+export function timestampInherent(rt: RelayRuntime, nowMs: bigint): Uint8Array {
+  const arg = rt.registry.createType("Compact<u64>", nowMs).toU8a();
+  return inherentExtrinsic(rt, concatBytes(new Uint8Array([RELAY_PALLET_INDEX.Timestamp, 0]), arg));
+}
+
+/** The `ParaInherent.enter(data)` inherent. */
+export function paraInherentExtrinsic(rt: RelayRuntime, data: ParasInherentDataValue): Uint8Array {
+  const arg = rt.registry.createType("ParasInherentData", parasInherentInput(data)).toU8a();
+  return inherentExtrinsic(rt, concatBytes(new Uint8Array([RELAY_PALLET_INDEX.ParaInherent, 0]), arg));
+}
+
+/**
+ * Builds a relay block (`BlockBuilder` + Aura): claims the slot, applies `timestamp.set` and
+ * `paraInherent.enter` (bitfields, then the backed candidates that pass every check), then pool transactions
+ * until the block is full or the deadline passes; finalises and seals it with the author's key.
+ */
+export function buildRelayBlock(rt: RelayRuntime, p: BuildRelayBlockParams): Result<BuiltRelayBlock> {
+  return runtimeCall(() => {
+    const reg = rt.registry;
+    const parent = reg.createType<Header>("Header", p.parentHeader);
+    const parentHash = blake2_256(p.parentHeader);
+    const overlay = new StateOverlay(new Trie(p.store, parent.stateRoot.toU8a()));
+    const expected = slotAuthor(p.slot, rt.aura.authorities(overlay));
+    if (!expected || !bytesEqual(expected, p.author.publicKey)) {
+      throw new BlockExecutionError(
+        { code: "BAD_SEAL", detail: `not the author of slot ${p.slot}` },
+        `key ${toHex(p.author.publicKey)} is not the author of relay slot ${p.slot} (expected ${expected ? toHex(expected) : "none"})`,
+      );
+    }
+    const preHeader = reg.createType<Header>("Header", {
+      parentHash,
+      number: parent.number.toNumber() + 1,
+      digest: { logs: [auraPreDigest(reg, p.slot)] },
+    });
+    const ctx = rt.executive.initializeBlock(overlay, preHeader, parentHash);
+    const extrinsics: Uint8Array[] = [];
+    const apply = (bytes: Uint8Array, d?: DecodedExtrinsic) => {
+      rt.executive.applyExtrinsic(ctx, bytes, extrinsics.length, d);
+      extrinsics.push(bytes);
+    };
+    apply(timestampInherent(rt, p.timestampMs ?? p.slot * BigInt(rt.config.slotDurationMs)));
+
+    // Through the wire encoding and back, so the dry run sees exactly what `enter` will decode.
+    const data: ParasInherentDataValue = parasInherentFromCodec(
+      reg.createType(
+        "ParasInherentData",
+        parasInherentInput({
+          bitfields: [...(p.bitfields ?? [])],
+          backedCandidates: [...(p.backedCandidates ?? [])],
+          parentHeader: p.parentHeader,
+        }),
+      ),
+    );
+    let rejectedCandidates: ParaInherentOutcome["rejected"] = [];
+    if (p.filterCandidates !== false && data.backedCandidates.length > 0) {
+      // `create_inherent`: a dry run on the block's state (rolled back) finds the candidates to leave out.
+      const dry = new BlockContext(reg, overlay, preHeader, ctx.number, parentHash);
+      dry.phase = { kind: "ApplyExtrinsic", index: extrinsics.length };
+      overlay.startTransaction();
+      try {
+        rejectedCandidates = rt.paraInherent.process(dry, data, "create").rejected;
+      } finally {
+        overlay.rollbackTransaction();
+      }
+      const refused = new Set(rejectedCandidates.map((r) => r.index));
+      data.backedCandidates = data.backedCandidates.filter((_, i) => !refused.has(i));
+    }
+    apply(paraInherentExtrinsic(rt, data));
+    const outcome: ParaInherentOutcome = { ...paraInherentOutcome(ctx)!, rejected: rejectedCandidates };
+
+    const included: Uint8Array[] = [];
+    const rejected: RejectedTransaction[] = [];
+    const untried: Uint8Array[] = [];
+    let stop = false;
+    for (const tx of p.transactions ?? []) {
+      if (stop || (p.deadline && p.deadline.now() >= p.deadline.deadlineMs)) {
+        stop = true;
+        untried.push(tx);
+        continue;
+      }
+      try {
+        const d = rt.executive.decode(tx);
+        if (!d.signed) {
+          rejected.push({ bytes: tx, error: { kind: "Unknown", reason: "NoUnsignedValidator" } });
+          continue;
+        }
+        apply(tx, d);
+        included.push(tx);
+      } catch (e) {
+        if (!(e instanceof TransactionValidityError)) throw e;
+        const err = e.type.error as TransactionValidityErrorValue;
+        if (err.kind === "Invalid" && err.reason === "ExhaustsResources") {
+          stop = true;
+          untried.push(tx);
+        } else rejected.push({ bytes: tx, error: err });
+      }
+    }
+    const fin = rt.executive.finalizeBlock(ctx, p.store, extrinsics);
+    const unsealed = reg.createType<Header>("Header", {
+      parentHash,
+      number: preHeader.number,
+      stateRoot: fin.stateRoot,
+      extrinsicsRoot: fin.extrinsicsRoot,
+      digest: { logs: [...preHeader.digest.logs, ...fin.digestOut.map((b) => reg.createType("DigestItem", b))] },
+    });
+    const header = withAuraSeal(reg, unsealed, sr25519Sign(p.author, headerHash(unsealed)));
+    const block = reg
+      .createType("OpaqueBlock", {
+        header,
+        extrinsics: extrinsics.map((x) => x.subarray(prefixLength(x))).map(scaleBytes),
+      })
+      .toU8a();
+    return {
+      header,
+      hash: headerHash(header),
+      block,
+      extrinsics,
+      stateRoot: fin.stateRoot,
+      newNodes: fin.newNodes,
+      paraInherent: outcome,
+      included,
+      rejected,
+      untried,
+      events: ctx.events,
+      weight: { normal: ctx.weight.Normal, mandatory: ctx.weight.Mandatory },
+    };
+  });
+}
+
+/** Length of the compact length prefix of an encoded extrinsic. */
+function prefixLength(x: Uint8Array): number {
+  const mode = x[0]! & 3;
+  return mode === 0 ? 1 : mode === 1 ? 2 : mode === 2 ? 4 : 1 + ((x[0]! >> 2) + 4);
+}
+
+/**
+ * Imports a relay block: parent and number, the Aura seal (author = validators[slot % n] in the parent state),
+ * every extrinsic re-executed (inherents first; the paras inherent is mandatory and any candidate in it that
+ * fails a check makes the block invalid), then digest, state root and extrinsics root.
+ */
+export function executeRelayBlock(
+  rt: RelayRuntime,
+  store: NodeStore,
+  blockBytes: Uint8Array,
+  opts: { parentHeader: Uint8Array },
+): Result<ExecutedRelayBlock> {
+  return runtimeCall(() => {
+    const reg = rt.registry;
+    let header: Header;
+    let opaque: Uint8Array[];
+    try {
+      const b = decodeExact(reg, "OpaqueBlock", blockBytes) as unknown as { header: Header; extrinsics: Codec[] };
+      header = b.header;
+      opaque = b.extrinsics.map((x) => (x as unknown as { toU8a(b: boolean): Uint8Array }).toU8a(true));
+    } catch (e) {
+      const detail = e instanceof Error ? e.message.split("\n")[0]! : String(e);
+      throw new BlockExecutionError({ code: "UNDECODABLE_BLOCK", detail }, `block does not decode: ${detail}`);
+    }
+    const parent = reg.createType<Header>("Header", opts.parentHeader);
+    const parentHash = blake2_256(opts.parentHeader);
+    if (!bytesEqual(header.parentHash.toU8a(), parentHash)) {
+      throw new BlockExecutionError(
+        { code: "PARENT_HEAD_MISMATCH", expected: toHex(parentHash), found: header.parentHash.toHex() },
+        `block builds on ${header.parentHash.toHex()}, but the parent header hashes to ${toHex(parentHash)}`,
+      );
+    }
+    if (header.number.toNumber() !== parent.number.toNumber() + 1) {
+      throw new BlockExecutionError(
+        { code: "BAD_BLOCK_NUMBER", expected: parent.number.toNumber() + 1, found: header.number.toNumber() },
+        `block number ${header.number.toNumber()} does not follow parent ${parent.number.toNumber()}`,
+      );
+    }
+    const overlay = new StateOverlay(new Trie(store, parent.stateRoot.toU8a()));
+    const slot = findAuraSlot(header);
+    const seal = findAuraSeal(header);
+    if (slot === undefined || seal === undefined) {
+      throw new BlockExecutionError(
+        { code: "BAD_SEAL", detail: "missing pre-runtime slot or seal" },
+        "block has no Aura slot digest or no Aura seal",
+      );
+    }
+    const author = slotAuthor(slot, rt.aura.authorities(overlay));
+    const unsealed = withoutSeal(reg, header);
+    if (!author || !sr25519Verify(seal, headerHash(unsealed), author)) {
+      throw new BlockExecutionError({ code: "BAD_SEAL", detail: `slot ${slot}` }, `invalid Aura seal for slot ${slot}`);
+    }
+    const preLogs = unsealed.digest.logs.filter((l) => l.isPreRuntime);
+    const preHeader = reg.createType<Header>("Header", {
+      parentHash,
+      number: header.number,
+      digest: { logs: preLogs },
+    });
+    const ctx = rt.executive.initializeBlock(overlay, preHeader, parentHash);
+    const extrinsics = opaque.map(withLengthPrefix);
+    let seenSigned = false;
+    extrinsics.forEach((x, i) => {
+      try {
+        const d = rt.executive.decode(x);
+        if (d.isInherent && seenSigned) {
+          throw new BlockExecutionError(
+            { code: "INHERENT_FAILED", index: i, detail: "inherent after transactions" },
+            `inherent at index ${i} follows a transaction`,
+          );
+        }
+        if (!d.isInherent) seenSigned = true;
+        rt.executive.applyExtrinsic(ctx, x, i, d);
+      } catch (e) {
+        if (!(e instanceof TransactionValidityError)) throw e;
+        const err = e.type.error as TransactionValidityErrorValue;
+        if (err.kind === "Invalid" && err.reason === "ExhaustsResources") {
+          throw new BlockExecutionError(
+            { code: "BLOCK_OVERWEIGHT", index: i, detail: e.message },
+            `extrinsic ${i} exceeds the block limits: ${e.message}`,
+          );
+        }
+        throw new BlockExecutionError(
+          { code: "INVALID_EXTRINSIC", index: i, error: err },
+          `extrinsic ${i} is invalid: ${e.message}`,
+        );
+      }
+    });
+    const fin = rt.executive.finalizeBlock(ctx, store, extrinsics);
+    const expectedLogs = [...preLogs.map((l) => l.toU8a()), ...fin.digestOut];
+    const foundLogs = unsealed.digest.logs.map((l) => l.toU8a());
+    if (expectedLogs.length !== foundLogs.length || expectedLogs.some((l, i) => !bytesEqual(l, foundLogs[i]!))) {
+      throw new BlockExecutionError(
+        { code: "VALIDATION_DATA_MISMATCH", detail: "digest mismatch" },
+        "the header's digest differs from the one the runtime computed",
+      );
+    }
+    if (!bytesEqual(fin.extrinsicsRoot, header.extrinsicsRoot.toU8a())) {
+      throw new BlockExecutionError(
+        {
+          code: "EXTRINSICS_ROOT_MISMATCH",
+          expected: header.extrinsicsRoot.toHex(),
+          computed: toHex(fin.extrinsicsRoot),
+        },
+        "extrinsics root mismatch",
+      );
+    }
+    if (!bytesEqual(fin.stateRoot, header.stateRoot.toU8a())) {
+      throw new BlockExecutionError(
+        { code: "STATE_ROOT_MISMATCH", expected: header.stateRoot.toHex(), computed: toHex(fin.stateRoot) },
+        `state root mismatch: header ${header.stateRoot.toHex()}, computed ${toHex(fin.stateRoot)}`,
+      );
+    }
+    return { header, hash: headerHash(header), stateRoot: fin.stateRoot, newNodes: fin.newNodes, events: ctx.events };
+  });
+}
