@@ -68,6 +68,8 @@ export interface RelayValidatorStats {
   backed: number;
   misbehaviours: number;
   bitfieldsSigned: number;
+  /** Why the last refused candidate was refused. */
+  lastRefusal?: string;
 }
 
 interface KnownCandidate {
@@ -651,18 +653,20 @@ export class RelayValidatorNode {
     const hash = relay.candidateHash(candidate);
     const fail = (why: string) => {
       this.stats.invalidCollations++;
+      this.stats.lastRefusal = why;
       this.log.info({ candidate: toHex(hash), paraId: d.paraId, why }, "Candidate refused");
       return undefined;
     };
     const best = this.chain.best;
     const ctx = await this.chain.withState((store) => {
       const rt = this.runtime;
+      // The relay parents a child of the best block allows: the best block itself and its ancestry.
       const allowed = unwrap(
         rt.allowedRelayParents(store, best.stateRoot, {
           hash: best.hash,
-          number: best.number + 1,
+          number: best.number,
           stateRoot: best.stateRoot,
-        } as never),
+        }),
       );
       const paras = unwrap(rt.parachains(store, best.stateRoot));
       return {
@@ -682,7 +686,9 @@ export class RelayValidatorNode {
     if (!bytesEqual(relay.persistedValidationDataHash(pvd), d.persistedValidationDataHash))
       return fail("PVD hash mismatch");
     if (pvd.relayParentNumber !== rp.number || !bytesEqual(pvd.relayParentStorageRoot, rp.stateRoot))
-      return fail("PVD relay parent mismatch");
+      return fail(
+        `PVD relay parent mismatch: pvd #${pvd.relayParentNumber} ${toHex(pvd.relayParentStorageRoot).slice(0, 10)}, relay parent #${rp.number} ${toHex(rp.stateRoot).slice(0, 10)}; best #${best.number} ${toHex(best.hash).slice(0, 10)}; allowed ${(ctx.allowed as Array<{ hash: Uint8Array; number: number }>).map((a) => `#${a.number}:${toHex(a.hash).slice(0, 10)}`).join(",")}`,
+      );
     if (pov.length > Math.min(pvd.maxPovSize, ctx.maxPovSize)) return fail(`PoV of ${pov.length} bytes over the limit`);
     if (!bytesEqual(blake2_256(pov), d.povHash)) return fail("PoV hash mismatch");
     if (!bytesEqual(ctx.codeHash, d.validationCodeHash)) return fail("validation code hash mismatch");

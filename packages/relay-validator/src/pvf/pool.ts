@@ -29,6 +29,8 @@ interface Slot {
   worker: Worker;
   ready: Promise<void>;
   isReady: boolean;
+  /** Warm-ups sent and not yet answered: a warming worker takes no job (its timer would count the warm-up). */
+  warming: number;
   busy?: { job: Job; timer: NodeJS.Timeout; started: number };
 }
 
@@ -68,12 +70,19 @@ export class PvfPool {
    */
   warm(code: Uint8Array): void {
     this.warmCodes.push(code);
-    for (const s of this.slots) if (s.isReady) s.worker.postMessage({ warm: code });
+    for (const s of this.slots) {
+      if (!s.isReady) continue; // warmed when it reports ready
+      s.warming++;
+      s.worker.postMessage({ warm: code });
+    }
   }
 
-  /** Workers ready to take a job (for tests and start-up). */
+  /** Resolves when every worker is started and warmed (for tests and start-up). */
   async ready(): Promise<void> {
-    await Promise.all(this.slots.map((s) => s.ready));
+    while (this.slots.some((s) => !s.isReady || s.warming > 0)) {
+      await Promise.all(this.slots.map((s) => s.ready));
+      await new Promise((r) => setTimeout(r, 5));
+    }
   }
 
   /** Terminates every worker; pending jobs resolve as invalid. Safe to call twice. */
@@ -97,16 +106,28 @@ export class PvfPool {
     const worker = new Worker(new URL("./worker.js", import.meta.url));
     worker.unref();
     let markReady!: () => void;
-    const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)), isReady: false };
+    const slot: Slot = { worker, ready: new Promise((r) => (markReady = r)), isReady: false, warming: 0 };
     worker.on("message", (msg: PvfResponse | { ready: true } | { warmed: true }) => {
       if ("ready" in msg) {
+        for (const code of this.warmCodes) {
+          slot.warming++;
+          worker.postMessage({ warm: code });
+        }
         slot.isReady = true;
-        for (const code of this.warmCodes) worker.postMessage({ warm: code });
-        markReady();
-        this.pump();
+        if (slot.warming === 0) {
+          markReady();
+          this.pump();
+        }
         return;
       }
-      if ("warmed" in msg) return;
+      if ("warmed" in msg) {
+        slot.warming--;
+        if (slot.warming === 0) {
+          markReady();
+          this.pump();
+        }
+        return;
+      }
       const busy = slot.busy;
       if (!busy || busy.job.req.id !== msg.id) return;
       clearTimeout(busy.timer);
@@ -148,7 +169,7 @@ export class PvfPool {
     for (const slot of this.slots) {
       if (this.queue.length === 0) return;
       // Only ready workers take jobs (start-up is not execution time); the ready handler pumps again.
-      if (slot.busy || !slot.isReady) continue;
+      if (slot.busy || !slot.isReady || slot.warming > 0) continue;
       const job = this.queue.shift()!;
       const started = performance.now();
       const timer = setTimeout(() => {

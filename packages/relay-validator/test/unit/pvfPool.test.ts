@@ -75,11 +75,11 @@ describe("PVF worker pool", () => {
   });
 
   it("times out a PVF that runs too long, replaces the worker, and keeps serving", async () => {
-    const small = new PvfPool({ workers: 1, timeoutMs: 150 });
+    const small = new PvfPool({ workers: 1, timeoutMs: 400 });
     try {
       const c = chain(10_000);
       const parent = c.head.header;
-      // ~1.6 s of Dev.compute: far over the 150 ms timeout.
+      // ~1.6 s of Dev.compute: far over the 400 ms timeout.
       const heavy = [0, 1].map((n) => c.sign(alice, "dev", "compute", [800_000], { nonce: n }));
       const b = c.produce({ relaySlot: 100n, transactions: heavy });
       assert.equal(b.included.length, 2);
@@ -87,7 +87,8 @@ describe("PVF worker pool", () => {
       await small.ready();
       const out = await small.execute(c.runtime.code, params(c, parent, b));
       assert.equal(out.kind, "timeout");
-      // The replacement worker validates a light block.
+      // The replacement worker (warmed before it takes a job) validates a light block.
+      await small.ready();
       const parent2 = c.head.header;
       const light = c.produce({ relaySlot: 101n });
       const again = await small.execute(c.runtime.code, params(c, parent2, light));
