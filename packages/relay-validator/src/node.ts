@@ -83,6 +83,20 @@ interface KnownCandidate {
   voted: boolean;
 }
 
+/** What an authored block did for the paras (for tests, the informant and bench/relay stage latencies). */
+export interface AuthoredBlockReport {
+  number: number;
+  slot: bigint;
+  /** Bitfields put in (their core-0 bits), and candidates the author offered. */
+  bitfields: number;
+  bits: string;
+  offered: number;
+  backed: Uint8Array[];
+  included: Uint8Array[];
+  timedOut: Uint8Array[];
+  rejected: Array<{ candidateHash: Uint8Array; code: string }>;
+}
+
 /** Request/response protocol names. */
 export const PROTOCOLS = {
   blocks: "blocks",
@@ -128,6 +142,12 @@ export class RelayValidatorNode {
   private readonly now: () => number;
   private readonly topics: Record<keyof typeof TOPICS, string>;
   private groups: number[][] = [];
+  private readonly authoredListeners: Array<(r: AuthoredBlockReport) => void> = [];
+
+  /** Called for every block this node authors, with what it did for the paras. */
+  onAuthored(listener: (r: AuthoredBlockReport) => void): void {
+    this.authoredListeners.push(listener);
+  }
 
   private constructor(
     readonly opts: RelayValidatorOptions,
@@ -347,7 +367,10 @@ export class RelayValidatorNode {
     const best = this.chain.best;
     const parentHeader = await this.chain.header(best.hash);
     if (!parentHeader) return;
-    const bitfields = [...(this.bitfields.get(toHex(best.hash))?.values() ?? [])];
+    // Bitfields signed for the parent, sorted by validator index (the runtime drops unsorted ones, as upstream).
+    const bitfields = [...(this.bitfields.get(toHex(best.hash))?.values() ?? [])].sort(
+      (a, b) => a.validatorIndex - b.validatorIndex,
+    );
     const backedCandidates = await this.provisioner();
     const built = await this.chain.withState((store) => {
       const r = relay.buildRelayBlock(this.runtime, {
@@ -376,6 +399,18 @@ export class RelayValidatorNode {
       return;
     }
     this.stats.authored++;
+    const report: AuthoredBlockReport = {
+      number: res.number,
+      slot,
+      bitfields: bitfields.length,
+      bits: `${bitfields.map((b) => `${b.validatorIndex}:${b.payload[0] ? "1" : "0"}`).join(",")} by ${this.validatorIndex}${built.paraInherent.droppedBitfields.length ? ` dropped ${built.paraInherent.droppedBitfields.map((d) => d.reason).join("/")}` : ""}`,
+      offered: backedCandidates.length,
+      backed: built.paraInherent.backed,
+      included: built.paraInherent.included,
+      timedOut: built.paraInherent.timedOut,
+      rejected: built.paraInherent.rejected.map((r) => ({ candidateHash: r.candidateHash, code: r.error.code })),
+    };
+    for (const l of this.authoredListeners) l(report);
     this.log.info(
       {
         number: res.number,
@@ -657,6 +692,9 @@ export class RelayValidatorNode {
       this.log.info({ candidate: toHex(hash), paraId: d.paraId, why }, "Candidate refused");
       return undefined;
     };
+    // The relay parent may still be on its way here (gossip about block N can overtake block N): wait for it,
+    // at most one slot.
+    await this.waitForBlock(d.relayParent, this.slotMs);
     const best = this.chain.best;
     const ctx = await this.chain.withState((store) => {
       const rt = this.runtime;
@@ -737,6 +775,17 @@ export class RelayValidatorNode {
     this.candidates.set(toHex(hash), known);
     this.povs.set(toHex(hash), pov);
     return known;
+  }
+
+  private async waitForBlock(hash: Uint8Array, timeoutMs: number): Promise<void> {
+    const until = Date.now() + timeoutMs;
+    while (!this.closed && Date.now() < until) {
+      if (await this.chain.hasBlock(hash)) {
+        await this.importer.idle();
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -938,8 +987,8 @@ export class RelayValidatorNode {
     const payload = relay.bitfieldSigningPayload(b.payload, { sessionIndex: 0, parentHash: parent });
     if (!sr25519Verify(b.signature, payload, this.validators[b.validatorIndex]!))
       throw reject("BAD_SIGNATURE", "bitfield signature does not verify");
-    // [IGNORE] A bitfield for a block we do not know.
-    if (!(await this.chain.hasBlock(parent))) throw ignore("UNKNOWN_PARENT", "bitfield for an unknown block");
+    // A bitfield may arrive before its parent block is imported here: it is kept (bounded: the last 16 parents)
+    // and used if that block becomes our best, as upstream keeps messages for leaves not yet in view.
     this.storeBitfield(parent, b);
   }
 }
