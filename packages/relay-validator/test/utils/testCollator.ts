@@ -47,6 +47,8 @@ export class TestCollator {
   readonly genesis: ParaBlock;
   submitted = 0;
   accepted = 0;
+  /** The last candidate a validator accepted to fetch (hash and relay parent). */
+  lastAccepted?: { hash: Uint8Array; relayParent: Uint8Array };
   fault: CollatorFault = "none";
   /** Why relay blocks were skipped (busy, cannot build upon, build error code ...). */
   readonly skipped = new Map<string, number>();
@@ -135,7 +137,13 @@ export class TestCollator {
   private async collateOnBest(): Promise<void> {
     const rt = this.runtime;
     const relayNode = this.node;
-    const best = relayNode.chain.best;
+    let best = relayNode.chain.best;
+    if (this.fault === "oldRelayParent") {
+      // A relay parent five blocks back: outside the allowed ancestry (2) of the validators' best.
+      const oldHash = await relayNode.chain.canonicalHash(Math.max(0, best.number - 5));
+      const old = oldHash && (await relayNode.chain.blockInfo(oldHash));
+      if (old) best = old;
+    }
     const relayHeader = await relayNode.chain.header(best.hash);
     if (!relayHeader) return;
     const relaySlot = findAuraSlot(registry.createType("Header", relayHeader) as never);
@@ -178,7 +186,6 @@ export class TestCollator {
     const authorities = rt.aura.authorities(rt.stateAt(this.store, parent.stateRoot));
     const author = this.keys.get(toHex(slotAuthor(paraSlot, authorities)!));
     if (!author) return;
-    const relayParentNumber = this.fault === "oldRelayParent" ? Math.max(0, best.number - 5) : best.number;
     const built = buildBlock(rt, {
       store: this.store,
       parentHeader: parent.header,
@@ -213,7 +220,7 @@ export class TestCollator {
     if (this.fault === "oversizedPov") pov = new Uint8Array(ctx.maxPovSize + 1);
     const pvd = {
       parentHead: parent.header,
-      relayParentNumber,
+      relayParentNumber: best.number,
       relayParentStorageRoot: best.stateRoot,
       maxPovSize: ctx.maxPovSize,
     };
@@ -263,6 +270,7 @@ export class TestCollator {
         };
         if (reply.type === "Accepted") {
           this.accepted++;
+          this.lastAccepted = { hash, relayParent: best.hash };
           return;
         }
       } catch {
