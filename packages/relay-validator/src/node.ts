@@ -21,6 +21,7 @@ import {
   toHex,
 } from "@parapipe/primitives";
 import { relay } from "@parapipe/runtime";
+import { Bucket } from "@parapipe/storage";
 import type { Codec } from "@polkadot/types/types";
 import { relayChainRuntime } from "./adapter.js";
 import { type CheckedStatement, StatementTable } from "./backing/statementTable.js";
@@ -319,7 +320,7 @@ export class RelayValidatorNode {
       rateLimit: { requests: 100, perMs: 1000 },
       handle: async (req) => {
         const { candidateHash } = decodeRequest<{ candidateHash: Codec }>("PovFetchRequest", req);
-        const pov = this.povs.get(candidateHash.toHex());
+        const pov = await this.loadPov(candidateHash.toU8a());
         if (!pov) throw new Error("PoV not available");
         return pov;
       },
@@ -773,8 +774,22 @@ export class RelayValidatorNode {
       voted: false,
     };
     this.candidates.set(toHex(hash), known);
-    this.povs.set(toHex(hash), pov);
+    await this.storePov(hash, pov);
     return known;
+  }
+
+  /** Stores a PoV (availability store): memory for the hot path, LevelDB so it survives a restart. */
+  private async storePov(candidateHash: Uint8Array, pov: Uint8Array): Promise<void> {
+    this.povs.set(toHex(candidateHash), pov);
+    if (this.povs.size > 256) this.povs.delete(this.povs.keys().next().value!);
+    await this.chain.db.batch().put(Bucket.pov, candidateHash, pov).write();
+  }
+
+  /** A stored PoV, from memory or LevelDB. */
+  private async loadPov(candidateHash: Uint8Array): Promise<Uint8Array | undefined> {
+    const hot = this.povs.get(toHex(candidateHash));
+    if (hot) return hot;
+    return (await this.chain.db.get(Bucket.pov, candidateHash)) ?? undefined;
   }
 
   private async waitForBlock(hash: Uint8Array, timeoutMs: number): Promise<void> {
@@ -888,7 +903,7 @@ export class RelayValidatorNode {
   }
 
   private async fetchPov(candidateHash: Uint8Array, peers: string[]): Promise<Uint8Array | undefined> {
-    const have = this.povs.get(toHex(candidateHash));
+    const have = await this.loadPov(candidateHash);
     if (have) return have;
     for (const peer of [...peers, ...this.network.peers()]) {
       try {
@@ -898,7 +913,7 @@ export class RelayValidatorNode {
           encode("PovFetchRequest", { candidateHash }),
           { timeoutMs: 2000 },
         );
-        this.povs.set(toHex(candidateHash), pov);
+        await this.storePov(candidateHash, pov);
         return pov;
       } catch {
         // try the next peer
@@ -950,7 +965,8 @@ export class RelayValidatorNode {
     const best = this.chain.best;
     if (!bytesEqual(best.hash, parentHash)) return;
     const cores = await this.chain.withState((store) => unwrap(this.runtime.availabilityCores(store, best.stateRoot)));
-    const bits = cores.map((c) => c.kind === "occupied" && this.povs.has(toHex(c.candidateHash)));
+    const bits: boolean[] = [];
+    for (const c of cores) bits.push(c.kind === "occupied" && (await this.loadPov(c.candidateHash)) !== undefined);
     const signed = relay.signAvailabilityBitfield(key, this.validatorIndex, bits, { sessionIndex: 0, parentHash });
     this.storeBitfield(parentHash, signed);
     this.stats.bitfieldsSigned++;
