@@ -9,9 +9,13 @@ const SLOT_MS = 1000;
 const VALIDATORS = ["Alice", "Bob", "Charlie", "Dave"];
 
 /** Runs 4 validators and a test collator; returns included parablocks per relay block over `relayBlocks`. */
-async function inclusionRate(mode: "async" | "sync", relayBlocks: number): Promise<{ rate: number; detail: string }> {
+async function inclusionRate(
+  mode: "async" | "sync",
+  relayBlocks: number,
+  paraMode: "async" | "sync" = mode,
+): Promise<{ rate: number; detail: string; submitted: number; accepted: number }> {
   await cryptoReady();
-  const prt = testParaRuntime(mode, SLOT_MS);
+  const prt = testParaRuntime(paraMode, SLOT_MS);
   const pg = testParaGenesis();
   const g = prt.genesis(pg);
   const spec = relaySpec({
@@ -60,6 +64,8 @@ async function inclusionRate(mode: "async" | "sync", relayBlocks: number): Promi
     const p1 = (await c.includedHead())?.number ?? 0;
     const r1 = c.node.best.number;
     return {
+      submitted: c.submitted,
+      accepted: c.accepted,
       rate: (p1 - p0) / (r1 - r0),
       detail: `${p1 - p0} parablocks included in ${r1 - r0} relay blocks; ${observe()}; blocks: ${reports.slice(-16).join(" | ")}`,
     };
@@ -70,6 +76,20 @@ async function inclusionRate(mode: "async" | "sync", relayBlocks: number): Promi
 }
 
 describe("backing and inclusion over the network (4 validators, test collator)", () => {
+  it("with sync relay params, a candidate on an unincluded parent is refused even from an async-capable para", async () => {
+    // Para runtime with capacity 3 (it builds on pending blocks), relay with {0, 0}: the validators decline
+    // those candidates, and the para gets one block per two relay blocks (polkadot-sdk#2606: 12 s).
+    const { rate, detail, submitted, accepted } = await inclusionRate("sync", 12, "async");
+    console.log(
+      `# async para on a sync relay: inclusion rate ${rate.toFixed(2)}, ${submitted - accepted} of ${submitted} advertisements declined`,
+    );
+    assert.ok(submitted > accepted, `no candidate on an unincluded parent was declined: ${detail}`);
+    assert.ok(
+      rate <= 0.6,
+      `sync relay params must hold the para to about one block per two relay blocks: ${rate.toFixed(2)}: ${detail}`,
+    );
+  });
+
   it("with async backing params, includes about one parablock per relay block", async () => {
     const { rate, detail } = await inclusionRate("async", 16);
     console.log(`# async inclusion rate ${rate.toFixed(2)} parablocks per relay block`);
