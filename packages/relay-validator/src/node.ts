@@ -334,6 +334,10 @@ export class RelayValidatorNode {
       handle: (req, from) => this.handleAdvertisement(req, from),
     });
     this.importer.onNewBest((e) => this.onNewBest(e));
+    // A new peer may be ahead of us (restart, partition): ask it for what we miss.
+    this.network.onPeerConnect((peer) => {
+      setTimeout(() => void this.syncFrom(peer), 100);
+    });
     this.importer.onImported(() => {
       this.stats.imported++;
     });
@@ -352,6 +356,7 @@ export class RelayValidatorNode {
   }
 
   private async onSlot(slot: bigint): Promise<void> {
+    this.checkStall(slot);
     const key = this.opts.key;
     if (!key || this.closed || this.validatorIndex === undefined) return;
     if (this.validators[Number(slot % BigInt(this.validators.length))] === undefined) return;
@@ -360,6 +365,26 @@ export class RelayValidatorNode {
       await this.author(slot, key);
     } catch (e) {
       this.log.warn({ slot: slot.toString(), err: e }, "Authoring failed");
+    }
+  }
+
+  private lastProgress = { number: 0, slot: 0n };
+
+  /**
+   * Catch-up when gossip does not bring us forward (we were cut off, or restarted behind): if the best block
+   * has not moved for three slots, sync by range from a connected peer.
+   */
+  private checkStall(slot: bigint): void {
+    const best = this.chain.best.number;
+    if (best !== this.lastProgress.number) {
+      this.lastProgress = { number: best, slot };
+      return;
+    }
+    if (slot - this.lastProgress.slot >= 3n) {
+      const peers = this.network.peers();
+      const peer = peers[Number(slot % BigInt(Math.max(1, peers.length)))];
+      if (peer) void this.syncFrom(peer);
+      this.lastProgress = { number: best, slot };
     }
   }
 
@@ -439,6 +464,9 @@ export class RelayValidatorNode {
     if (await this.chain.hasBlock(hash)) throw ignore("KNOWN_BLOCK", "block already known");
     const r = await this.importer.import(bytes, "network");
     if (r.status === "invalid") {
+      // [IGNORE] A block forking off at or below the finalized block is late, not invalid: its author may be
+      // an honest validator that fell behind.
+      if (r.error.code === "BELOW_FINALIZED") throw ignore(r.error.code, r.error.message);
       // [REJECT] The block does not execute (bad seal, invalid extrinsic, wrong state root ...).
       throw reject(r.error.code, r.error.message);
     }
