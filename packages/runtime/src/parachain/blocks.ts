@@ -4,8 +4,6 @@ import {
   bytesEqual,
   decodeExact,
   decodeNode,
-  findAuraSeal,
-  findAuraSlot,
   headerHash,
   MemoryNodeStore,
   MissingNodeError,
@@ -16,18 +14,17 @@ import {
   scaleBytes,
   slotAuthor,
   sr25519Sign,
-  sr25519Verify,
   Trie,
   toHex,
   withAuraSeal,
-  withoutSeal,
 } from "@parapipe/primitives";
 import type { Header } from "@polkadot/types/interfaces";
 import type { Codec } from "@polkadot/types/types";
 import type { BlockContext } from "../frame/context.js";
 import { BlockExecutionError, TransactionValidityError, type TransactionValidityErrorValue } from "../frame/errors.js";
-import { type DecodedExtrinsic, withLengthPrefix } from "../frame/executive.js";
+import type { DecodedExtrinsic } from "../frame/executive.js";
 import type { EmittedEvent } from "../frame/pallet.js";
+import { type ExecutedBlock, executeSealedBlock, type SealedBlockRuntime } from "../frame/sealedBlock.js";
 import { type Result, runtimeCall } from "./result.js";
 import type { ParachainRuntime } from "./runtime.js";
 
@@ -84,14 +81,7 @@ export interface BuiltBlock {
   weight: { normal: bigint; mandatory: bigint };
 }
 
-/** The outcome of importing (executing) a block. */
-export interface ExecutedBlock {
-  header: Header;
-  hash: Uint8Array;
-  stateRoot: Uint8Array;
-  newNodes: Map<string, Uint8Array>;
-  events: EmittedEvent[];
-}
+export type { ExecutedBlock } from "../frame/sealedBlock.js";
 
 /** `ValidationResult` as values. */
 export interface ValidationResultValue {
@@ -261,113 +251,12 @@ function executeBlockInner(
   blockBytes: Uint8Array,
   parentHeaderBytes: Uint8Array,
 ): { executed: ExecutedBlock; ctx: BlockContext } {
-  const reg = rt.registry;
-  let header: Header;
-  let opaque: Uint8Array[];
-  try {
-    const b = decodeExact(reg, "OpaqueBlock", blockBytes) as unknown as { header: Header; extrinsics: Codec[] };
-    header = b.header;
-    opaque = b.extrinsics.map((x) => (x as unknown as { toU8a(b: boolean): Uint8Array }).toU8a(true));
-  } catch (e) {
-    const detail = e instanceof Error ? e.message.split("\n")[0]! : String(e);
-    throw new BlockExecutionError({ code: "UNDECODABLE_BLOCK", detail }, `block does not decode: ${detail}`);
-  }
-  const parent = reg.createType<Header>("Header", parentHeaderBytes);
-  const parentHash = blake2_256(parentHeaderBytes);
-  if (!bytesEqual(header.parentHash.toU8a(), parentHash)) {
-    throw new BlockExecutionError(
-      { code: "PARENT_HEAD_MISMATCH", expected: toHex(parentHash), found: header.parentHash.toHex() },
-      `block builds on ${header.parentHash.toHex()}, but the parent head hashes to ${toHex(parentHash)}`,
-    );
-  }
-  if (header.number.toNumber() !== parent.number.toNumber() + 1) {
-    throw new BlockExecutionError(
-      { code: "BAD_BLOCK_NUMBER", expected: parent.number.toNumber() + 1, found: header.number.toNumber() },
-      `block number ${header.number.toNumber()} does not follow parent ${parent.number.toNumber()}`,
-    );
-  }
-  const overlay = new StateOverlay(new Trie(store, parent.stateRoot.toU8a()));
-  // Seal: the Aura author of the slot in the parent state signed the pre-seal header.
-  const slot = findAuraSlot(header);
-  const seal = findAuraSeal(header);
-  if (slot === undefined || seal === undefined) {
-    throw new BlockExecutionError(
-      { code: "BAD_SEAL", detail: "missing pre-runtime slot or seal" },
-      "block has no Aura slot digest or no Aura seal",
-    );
-  }
-  const author = slotAuthor(slot, rt.aura.authorities(overlay));
-  const unsealed = withoutSeal(reg, header);
-  if (!author || !sr25519Verify(seal, headerHash(unsealed), author)) {
-    throw new BlockExecutionError({ code: "BAD_SEAL", detail: `slot ${slot}` }, `invalid Aura seal for slot ${slot}`);
-  }
-  const preLogs = unsealed.digest.logs.filter((l) => l.isPreRuntime);
-  const preHeader = reg.createType<Header>("Header", { parentHash, number: header.number, digest: { logs: preLogs } });
-  const ctx = rt.executive.initializeBlock(overlay, preHeader, parentHash);
-  const extrinsics = opaque.map(withLengthPrefix);
-  let seenSigned = false;
-  extrinsics.forEach((x, i) => {
-    let d: DecodedExtrinsic;
-    try {
-      d = rt.executive.decode(x);
-      if (d.isInherent && seenSigned) {
-        throw new BlockExecutionError(
-          { code: "INHERENT_FAILED", index: i, detail: "inherent after transactions" },
-          `inherent at index ${i} follows a transaction`,
-        );
-      }
-      if (!d.isInherent) seenSigned = true;
-      rt.executive.applyExtrinsic(ctx, x, i, d);
-    } catch (e) {
-      if (!(e instanceof TransactionValidityError)) throw e;
-      const err = e.type.error as TransactionValidityErrorValue;
-      if (err.kind === "Invalid" && err.reason === "ExhaustsResources") {
-        throw new BlockExecutionError(
-          { code: "BLOCK_OVERWEIGHT", index: i, detail: e.message },
-          `extrinsic ${i} exceeds the block limits: ${e.message}`,
-        );
-      }
-      throw new BlockExecutionError(
-        { code: "INVALID_EXTRINSIC", index: i, error: err },
-        `extrinsic ${i} is invalid: ${e.message}`,
-      );
-    }
-  });
-  const fin = rt.executive.finalizeBlock(ctx, store, extrinsics);
-  const expectedLogs = [...preLogs.map((l) => l.toU8a()), ...fin.digestOut];
-  const foundLogs = unsealed.digest.logs.map((l) => l.toU8a());
-  if (expectedLogs.length !== foundLogs.length || expectedLogs.some((l, i) => !bytesEqual(l, foundLogs[i]!))) {
-    throw new BlockExecutionError(
-      { code: "VALIDATION_DATA_MISMATCH", detail: "digest mismatch" },
-      "the header's digest differs from the one the runtime computed",
-    );
-  }
-  if (!bytesEqual(fin.extrinsicsRoot, header.extrinsicsRoot.toU8a())) {
-    throw new BlockExecutionError(
-      {
-        code: "EXTRINSICS_ROOT_MISMATCH",
-        expected: header.extrinsicsRoot.toHex(),
-        computed: toHex(fin.extrinsicsRoot),
-      },
-      "extrinsics root mismatch",
-    );
-  }
-  if (!bytesEqual(fin.stateRoot, header.stateRoot.toU8a())) {
-    throw new BlockExecutionError(
-      { code: "STATE_ROOT_MISMATCH", expected: header.stateRoot.toHex(), computed: toHex(fin.stateRoot) },
-      `state root mismatch: header ${header.stateRoot.toHex()}, computed ${toHex(fin.stateRoot)}`,
-    );
-  }
-  return {
-    executed: {
-      header,
-      hash: headerHash(header),
-      stateRoot: fin.stateRoot,
-      newNodes: fin.newNodes,
-      events: ctx.events,
-    },
-    ctx,
-  };
+  return executeSealedBlock(sealedRuntime(rt), store, blockBytes, parentHeaderBytes);
+}
+
+/** The parachain runtime as a `SealedBlockRuntime`. */
+function sealedRuntime(rt: ParachainRuntime): SealedBlockRuntime {
+  return { registry: rt.registry, executive: rt.executive, authorities: (s) => rt.aura.authorities(s) };
 }
 
 /**
