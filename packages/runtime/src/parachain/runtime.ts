@@ -161,7 +161,10 @@ export class ParachainRuntime {
         maxBlockLength: 5 * 1024 * 1024,
       },
     });
-    this.aura = createAura(registry, I.Aura, config);
+    this.aura = createAura(registry, I.Aura, {
+      slotDurationMs: config.paraSlotDurationMs,
+      allowMultipleBlocksPerSlot: config.allowMultipleBlocksPerSlot,
+    });
     this.timestamp = createTimestamp(registry, I.Timestamp, {
       minimumPeriodMs: config.allowMultipleBlocksPerSlot ? 0n : BigInt(config.paraSlotDurationMs / 2),
       onTimestampSet: (ctx, now) => this.aura.onTimestampSet(ctx, now),
