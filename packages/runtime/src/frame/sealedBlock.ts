@@ -6,11 +6,15 @@ import {
   findAuraSlot,
   headerHash,
   type NodeStore,
+  type Sr25519Keypair,
   StateOverlay,
+  scaleBytes,
   slotAuthor,
+  sr25519Sign,
   sr25519Verify,
   Trie,
   toHex,
+  withAuraSeal,
   withoutSeal,
 } from "@parapipe/primitives";
 import type { TypeRegistry } from "@polkadot/types";
@@ -158,4 +162,99 @@ export function executeSealedBlock(
     },
     ctx,
   };
+}
+
+/** A transaction the builder could not include, with its validity error. */
+export interface RejectedTransaction {
+  bytes: Uint8Array;
+  error: TransactionValidityErrorValue;
+}
+
+/** What became of the pool transactions offered to a block. */
+export interface PoolOutcome {
+  included: Uint8Array[];
+  rejected: RejectedTransaction[];
+  /** Not tried (deadline passed or block full): they stay in the pool for the next block. */
+  untried: Uint8Array[];
+}
+
+/**
+ * The block builder's transaction phase (both runtimes): applies pool transactions after the inherents until
+ * the authoring deadline or the block limits. Unsigned transactions are refused (only the author puts
+ * inherents in a block), invalid ones reported, and a full block stops the phase without blaming the
+ * transaction. Applied extrinsics are appended to `extrinsics`.
+ */
+export function applyPoolTransactions(
+  executive: Executive,
+  ctx: BlockContext,
+  extrinsics: Uint8Array[],
+  transactions: Iterable<Uint8Array> | undefined,
+  deadline: { now: () => number; deadlineMs: number } | undefined,
+): PoolOutcome {
+  const out: PoolOutcome = { included: [], rejected: [], untried: [] };
+  let stop = false;
+  for (const tx of transactions ?? []) {
+    if (stop || (deadline && deadline.now() >= deadline.deadlineMs)) {
+      stop = true;
+      out.untried.push(tx);
+      continue;
+    }
+    try {
+      const d = executive.decode(tx);
+      if (!d.signed) {
+        out.rejected.push({ bytes: tx, error: { kind: "Unknown", reason: "NoUnsignedValidator" } });
+        continue;
+      }
+      executive.applyExtrinsic(ctx, tx, extrinsics.length, d);
+      extrinsics.push(tx);
+      out.included.push(tx);
+    } catch (e) {
+      if (!(e instanceof TransactionValidityError)) throw e;
+      const err = e.type.error as TransactionValidityErrorValue;
+      // A full block is not the transaction's fault: keep it for the next block.
+      if (err.kind === "Invalid" && err.reason === "ExhaustsResources") {
+        stop = true;
+        out.untried.push(tx);
+      } else out.rejected.push({ bytes: tx, error: err });
+    }
+  }
+  return out;
+}
+
+/**
+ * Finalises a built block, puts the runtime's digest items after the pre-runtime ones, seals the header with
+ * the author's Aura signature and encodes the block (`OpaqueBlock`).
+ */
+export function sealBlock(
+  registry: TypeRegistry,
+  executive: Executive,
+  ctx: BlockContext,
+  store: NodeStore,
+  preHeader: Header,
+  extrinsics: readonly Uint8Array[],
+  author: Sr25519Keypair,
+): { header: Header; hash: Uint8Array; block: Uint8Array; stateRoot: Uint8Array; newNodes: Map<string, Uint8Array> } {
+  const fin = executive.finalizeBlock(ctx, store, extrinsics);
+  const unsealed = registry.createType<Header>("Header", {
+    parentHash: preHeader.parentHash,
+    number: preHeader.number,
+    stateRoot: fin.stateRoot,
+    extrinsicsRoot: fin.extrinsicsRoot,
+    digest: { logs: [...preHeader.digest.logs, ...fin.digestOut.map((b) => registry.createType("DigestItem", b))] },
+  });
+  const header = withAuraSeal(registry, unsealed, sr25519Sign(author, headerHash(unsealed)));
+  const block = registry
+    .createType("OpaqueBlock", {
+      header,
+      // Opaque extrinsics are stored without their own length prefix.
+      extrinsics: extrinsics.map((x) => scaleBytes(x.subarray(compactPrefixLength(x)))),
+    })
+    .toU8a();
+  return { header, hash: headerHash(header), block, stateRoot: fin.stateRoot, newNodes: fin.newNodes };
+}
+
+/** Length of the SCALE compact length prefix at the start of `x`. */
+function compactPrefixLength(x: Uint8Array): number {
+  const mode = x[0]! & 3;
+  return mode === 0 ? 1 : mode === 1 ? 2 : mode === 2 ? 4 : 1 + ((x[0]! >> 2) + 4);
 }

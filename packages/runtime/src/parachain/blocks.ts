@@ -4,7 +4,6 @@ import {
   bytesEqual,
   decodeExact,
   decodeNode,
-  headerHash,
   MemoryNodeStore,
   MissingNodeError,
   type NodeStore,
@@ -13,18 +12,23 @@ import {
   StateOverlay,
   scaleBytes,
   slotAuthor,
-  sr25519Sign,
   Trie,
   toHex,
-  withAuraSeal,
 } from "@parapipe/primitives";
 import type { Header } from "@polkadot/types/interfaces";
 import type { Codec } from "@polkadot/types/types";
 import type { BlockContext } from "../frame/context.js";
-import { BlockExecutionError, TransactionValidityError, type TransactionValidityErrorValue } from "../frame/errors.js";
+import { BlockExecutionError } from "../frame/errors.js";
 import type { DecodedExtrinsic } from "../frame/executive.js";
 import type { EmittedEvent } from "../frame/pallet.js";
-import { type ExecutedBlock, executeSealedBlock, type SealedBlockRuntime } from "../frame/sealedBlock.js";
+import {
+  applyPoolTransactions,
+  type ExecutedBlock,
+  executeSealedBlock,
+  type RejectedTransaction,
+  type SealedBlockRuntime,
+  sealBlock,
+} from "../frame/sealedBlock.js";
 import { type Result, runtimeCall } from "./result.js";
 import type { ParachainRuntime } from "./runtime.js";
 
@@ -53,11 +57,7 @@ export interface BuildBlockParams {
   deadline?: { now: () => number; deadlineMs: number };
 }
 
-/** A transaction the builder could not include, with its validity error. */
-export interface RejectedTransaction {
-  bytes: Uint8Array;
-  error: TransactionValidityErrorValue;
-}
+export type { RejectedTransaction } from "../frame/sealedBlock.js";
 
 /** A built, sealed parablock with its PoV. */
 export interface BuiltBlock {
@@ -137,56 +137,26 @@ export function buildBlock(rt: ParachainRuntime, p: BuildBlockParams): Result<Bu
         },
       ]),
     );
-    const included: Uint8Array[] = [];
-    const rejected: RejectedTransaction[] = [];
-    const untried: Uint8Array[] = [];
-    let stop = false;
-    for (const tx of p.transactions ?? []) {
-      if (stop || (p.deadline && p.deadline.now() >= p.deadline.deadlineMs)) {
-        stop = true;
-        untried.push(tx);
-        continue;
-      }
-      try {
-        const d = rt.executive.decode(tx);
-        apply(tx, d);
-        included.push(tx);
-      } catch (e) {
-        if (!(e instanceof TransactionValidityError)) throw e;
-        const err = e.type.error as TransactionValidityErrorValue;
-        // A full block is not the transaction's fault: keep it for the next block.
-        if (err.kind === "Invalid" && err.reason === "ExhaustsResources") {
-          stop = true;
-          untried.push(tx);
-        } else rejected.push({ bytes: tx, error: err });
-      }
-    }
-    const fin = rt.executive.finalizeBlock(ctx, recorder, extrinsics);
-    const unsealed = reg.createType<Header>("Header", {
-      parentHash,
-      number: preHeader.number,
-      stateRoot: fin.stateRoot,
-      extrinsicsRoot: fin.extrinsicsRoot,
-      digest: { logs: [...preHeader.digest.logs, ...fin.digestOut.map((b) => reg.createType("DigestItem", b))] },
-    });
-    const header = withAuraSeal(reg, unsealed, sr25519Sign(p.author, headerHash(unsealed)));
-    const block = reg
-      .createType("OpaqueBlock", {
-        header,
-        extrinsics: extrinsics.map((x) => x.subarray(prefixLength(x))).map(scaleBytes),
-      })
-      .toU8a();
+    const { included, rejected, untried } = applyPoolTransactions(
+      rt.executive,
+      ctx,
+      extrinsics,
+      p.transactions,
+      p.deadline,
+    );
+    const sealed = sealBlock(reg, rt.executive, ctx, recorder, preHeader, extrinsics, p.author);
+    const { header, block } = sealed;
     const witness = recorder.recorded();
     const pov = reg.createType("ParaBlockData", { block, witness: witness.map(scaleBytes) }).toU8a();
     return {
       header,
-      hash: headerHash(header),
+      hash: sealed.hash,
       block,
       extrinsics,
       witness,
       pov,
-      stateRoot: fin.stateRoot,
-      newNodes: fin.newNodes,
+      stateRoot: sealed.stateRoot,
+      newNodes: sealed.newNodes,
       included,
       rejected,
       untried,
@@ -218,12 +188,6 @@ function argsObject(rt: ParachainRuntime, pallet: string, call: string, args: un
     out[a.name] = args[i];
   });
   return out;
-}
-
-/** Length of the compact length prefix of an encoded extrinsic. */
-function prefixLength(x: Uint8Array): number {
-  const mode = x[0]! & 3;
-  return mode === 0 ? 1 : mode === 1 ? 2 : mode === 2 ? 4 : 1 + ((x[0]! >> 2) + 4);
 }
 
 interface ExecuteOptions {

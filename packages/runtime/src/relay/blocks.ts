@@ -3,24 +3,25 @@ import {
   blake2_256,
   bytesEqual,
   concatBytes,
-  headerHash,
   type NodeStore,
   type Sr25519Keypair,
   StateOverlay,
-  scaleBytes,
   slotAuthor,
-  sr25519Sign,
   Trie,
   toHex,
-  withAuraSeal,
 } from "@parapipe/primitives";
 import type { Header } from "@polkadot/types/interfaces";
 import { BlockContext } from "../frame/context.js";
-import { BlockExecutionError, TransactionValidityError, type TransactionValidityErrorValue } from "../frame/errors.js";
+import { BlockExecutionError } from "../frame/errors.js";
 import type { DecodedExtrinsic } from "../frame/executive.js";
 import type { EmittedEvent } from "../frame/pallet.js";
-import { executeSealedBlock } from "../frame/sealedBlock.js";
-import type { RejectedTransaction } from "../parachain/blocks.js";
+import {
+  applyPoolTransactions,
+  executeSealedBlock,
+  type RejectedTransaction,
+  sealBlock,
+} from "../frame/sealedBlock.js";
+
 import { type Result, runtimeCall } from "../parachain/result.js";
 import {
   type BackedCandidateValue,
@@ -163,55 +164,22 @@ export function buildRelayBlock(rt: RelayRuntime, p: BuildRelayBlockParams): Res
     apply(paraInherentExtrinsic(rt, data));
     const outcome: ParaInherentOutcome = { ...paraInherentOutcome(ctx)!, rejected: rejectedCandidates };
 
-    const included: Uint8Array[] = [];
-    const rejected: RejectedTransaction[] = [];
-    const untried: Uint8Array[] = [];
-    let stop = false;
-    for (const tx of p.transactions ?? []) {
-      if (stop || (p.deadline && p.deadline.now() >= p.deadline.deadlineMs)) {
-        stop = true;
-        untried.push(tx);
-        continue;
-      }
-      try {
-        const d = rt.executive.decode(tx);
-        if (!d.signed) {
-          rejected.push({ bytes: tx, error: { kind: "Unknown", reason: "NoUnsignedValidator" } });
-          continue;
-        }
-        apply(tx, d);
-        included.push(tx);
-      } catch (e) {
-        if (!(e instanceof TransactionValidityError)) throw e;
-        const err = e.type.error as TransactionValidityErrorValue;
-        if (err.kind === "Invalid" && err.reason === "ExhaustsResources") {
-          stop = true;
-          untried.push(tx);
-        } else rejected.push({ bytes: tx, error: err });
-      }
-    }
-    const fin = rt.executive.finalizeBlock(ctx, p.store, extrinsics);
-    const unsealed = reg.createType<Header>("Header", {
-      parentHash,
-      number: preHeader.number,
-      stateRoot: fin.stateRoot,
-      extrinsicsRoot: fin.extrinsicsRoot,
-      digest: { logs: [...preHeader.digest.logs, ...fin.digestOut.map((b) => reg.createType("DigestItem", b))] },
-    });
-    const header = withAuraSeal(reg, unsealed, sr25519Sign(p.author, headerHash(unsealed)));
-    const block = reg
-      .createType("OpaqueBlock", {
-        header,
-        extrinsics: extrinsics.map((x) => x.subarray(prefixLength(x))).map(scaleBytes),
-      })
-      .toU8a();
+    const { included, rejected, untried } = applyPoolTransactions(
+      rt.executive,
+      ctx,
+      extrinsics,
+      p.transactions,
+      p.deadline,
+    );
+    const sealed = sealBlock(reg, rt.executive, ctx, p.store, preHeader, extrinsics, p.author);
+    const { header, block } = sealed;
     return {
       header,
-      hash: headerHash(header),
+      hash: sealed.hash,
       block,
       extrinsics,
-      stateRoot: fin.stateRoot,
-      newNodes: fin.newNodes,
+      stateRoot: sealed.stateRoot,
+      newNodes: sealed.newNodes,
       paraInherent: outcome,
       included,
       rejected,
@@ -220,12 +188,6 @@ export function buildRelayBlock(rt: RelayRuntime, p: BuildRelayBlockParams): Res
       weight: { normal: ctx.weight.Normal, mandatory: ctx.weight.Mandatory },
     };
   });
-}
-
-/** Length of the compact length prefix of an encoded extrinsic. */
-function prefixLength(x: Uint8Array): number {
-  const mode = x[0]! & 3;
-  return mode === 0 ? 1 : mode === 1 ? 2 : mode === 2 ? 4 : 1 + ((x[0]! >> 2) + 4);
 }
 
 /**

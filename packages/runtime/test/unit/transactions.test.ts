@@ -99,6 +99,19 @@ describe("block builder", () => {
     assert.equal(b.rejected.length, 0);
   });
 
+  it("refuses an unsigned inherent offered as a pool transaction and still builds the block", () => {
+    const chain = devChain("async");
+    chain.produce({ relaySlot: 100n });
+    const rt = chain.runtime;
+    // A second timestamp.set would fail the block if applied as an inherent; from the pool it is refused.
+    const bogus = rt.registry
+      .createType("Extrinsic", makeCall(rt.registry, "timestamp", "set", [101n * 6000n]))
+      .toU8a();
+    const b = chain.produce({ relaySlot: 101n, transactions: [bogus] });
+    assert.equal(b.included.length, 0);
+    assert.deepEqual(b.rejected[0]?.error, { kind: "Unknown", reason: "NoUnsignedValidator" });
+  });
+
   it("stops at the block weight limit: what does not fit waits for the next block", () => {
     const chain = devChain("async");
     chain.produce({ relaySlot: 100n });
