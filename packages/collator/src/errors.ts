@@ -16,3 +16,13 @@ export type SegmentErrorType =
 
 /** Every failure of the collator's unincluded segment store. `message` is one line. */
 export class SegmentError extends ParapipeError<SegmentErrorType> {}
+
+/** Why a collator or para full node cannot start or go on. */
+export type CollatorErrorType =
+  /** The relay chain does not have the para registered at genesis. */
+  | { code: "PARA_NOT_REGISTERED"; paraId: number; relayChain: string }
+  /** The relay chain registered another genesis head for the para id than this para spec produces. */
+  | { code: "GENESIS_MISMATCH"; paraId: number; registered: string; local: string };
+
+/** A collator failure with the fields an operator needs. `message` is one line. */
+export class CollatorError extends ParapipeError<CollatorErrorType> {}

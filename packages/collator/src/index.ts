@@ -1,8 +1,12 @@
 /**
- * @parapipe/collator: the parachain collator. So far its persistent unincluded segment and the lookahead
- * parent choice; the networked node is still to come (see README).
+ * @parapipe/collator: the parachain collator and para full node. The embedded relay node
+ * (`RelayFollower`), the para chain with a fork choice and finality that follow the relay chain, the
+ * lookahead collator with its unincluded segment in LevelDB, and the collator side of the collation protocol.
  */
-export { SegmentError, type SegmentErrorType } from "./errors.js";
+export { paraChainRuntime } from "./adapter.js";
+export { CollatorError, type CollatorErrorType, SegmentError, type SegmentErrorType } from "./errors.js";
+export { type CollatorModules, CollatorNode, type CollatorOptions, type CollatorStats } from "./node.js";
+export { ParaForkChoice, type RelayParaView } from "./paraForkChoice.js";
 export {
   type BuildDecision,
   DEFAULT_MAX_PARENT_DEPTH,
@@ -12,6 +16,7 @@ export {
   selectParent,
   shouldBuild,
 } from "./parentSelection.js";
+export { RelayFollower, type RelayFollowerOptions } from "./relayFollower.js";
 export {
   type DroppedEntry,
   decodeEntry,

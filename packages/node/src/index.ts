@@ -4,6 +4,7 @@
  * GRANDPA-lite finality tracking and the transaction pool.
  */
 
+export { type FrameRuntimeFunctions, frameChainRuntime } from "./adapter.js";
 export type { BlockTreeView, TreeRoute } from "./chain/blockTree.js";
 export {
   ChainDb,
@@ -35,8 +36,17 @@ export {
   type FinalityVote,
   type Justification,
 } from "./finality/justification.js";
+export {
+  FinalityVoteGossip,
+  type FinalityVoteGossipOptions,
+  finalityVotePayload,
+  signFinalityVote,
+} from "./finality/voteGossip.js";
 export type * from "./interface.js";
+export { jsonLinesLogger } from "./jsonLinesLogger.js";
 export type * from "./metrics.js";
+export { PARA_PROTOCOLS, PARA_TOPICS, RELAY_PROTOCOLS, RELAY_TOPICS } from "./protocols.js";
+export { BlockSync, type BlockSyncModules, type BlockSyncOptions, MAX_BLOCKS_PER_RESPONSE } from "./sync/blockSync.js";
 export {
   type PoolChain,
   type PoolTransaction,

@@ -1,5 +1,6 @@
 import { GossipValidationError } from "@parapipe/network";
-import { concatBytes, decodeExact, registry, type Sr25519Keypair, sr25519Sign } from "@parapipe/primitives";
+import { decodeExact, registry } from "@parapipe/primitives";
+import { relay } from "@parapipe/runtime";
 import type { Codec } from "@polkadot/types/types";
 
 /** Decodes gossip bytes as `type`; undecodable bytes are REJECTed. */
@@ -18,27 +19,10 @@ export function decodeRequest<T = Codec>(type: string, bytes: Uint8Array): T {
   return decodeExact(registry, type, bytes) as unknown as T;
 }
 
-/** The bytes a finality vote signs: "FNLT" ++ genesis hash ++ block hash ++ number (u32 LE). */
-export function finalityVotePayload(genesisHash: Uint8Array, hash: Uint8Array, number: number): Uint8Array {
-  const n = new Uint8Array(4);
-  new DataView(n.buffer).setUint32(0, number, true);
-  return concatBytes(new TextEncoder().encode("FNLT"), genesisHash, hash, n);
-}
+export { finalityVotePayload, signFinalityVote } from "@parapipe/node";
 
-/** Signs a finality vote. */
-export function signFinalityVote(
-  key: Sr25519Keypair,
-  genesisHash: Uint8Array,
-  hash: Uint8Array,
-  number: number,
-): Uint8Array {
-  return sr25519Sign(key, finalityVotePayload(genesisHash, hash, number));
-}
-
-/** The bytes a collator signs to advertise: "COLL" ++ relay parent ++ candidate hash. */
-export function advertisementPayload(relayParent: Uint8Array, candidateHash: Uint8Array): Uint8Array {
-  return concatBytes(new TextEncoder().encode("COLL"), relayParent, candidateHash);
-}
+/** The bytes a collator signs to advertise (defined with the candidate encodings in the relay runtime). */
+export const advertisementPayload = relay.advertisementPayload;
 
 /** Encodes a registry type from a JS value. */
 export function encode(type: string, value: unknown): Uint8Array {

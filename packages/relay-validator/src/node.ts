@@ -2,11 +2,16 @@ import { join } from "node:path";
 import { createNetwork, loadOrCreateNodeKey, type Network, type NodeKey, topicName } from "@parapipe/network";
 import {
   BlockImporter,
+  BlockSync,
   ChainDb,
   type ChainRuntime,
   FinalityTracker,
+  FinalityVoteGossip,
+  finalityVotePayload,
   type Logger,
   type NewBestEvent,
+  RELAY_PROTOCOLS,
+  RELAY_TOPICS,
   silentLogger,
 } from "@parapipe/node";
 import {
@@ -25,16 +30,7 @@ import { Bucket } from "@parapipe/storage";
 import type { Codec } from "@polkadot/types/types";
 import { relayChainRuntime } from "./adapter.js";
 import { type CheckedStatement, StatementTable } from "./backing/statementTable.js";
-import {
-  advertisementPayload,
-  decodeGossip,
-  decodeRequest,
-  encode,
-  finalityVotePayload,
-  ignore,
-  reject,
-  signFinalityVote,
-} from "./messages.js";
+import { advertisementPayload, decodeGossip, decodeRequest, encode, reject } from "./messages.js";
 import { FragmentChain } from "./prospective/fragmentChain.js";
 import { PvfPool } from "./pvf/pool.js";
 
@@ -99,17 +95,10 @@ export interface AuthoredBlockReport {
 }
 
 /** Request/response protocol names. */
-export const PROTOCOLS = {
-  blocks: "blocks",
-  pov: "pov",
-  advertise: "collation-advertise",
-  fetchCollation: "collation-fetch",
-} as const;
+export const PROTOCOLS = RELAY_PROTOCOLS;
 
 /** Gossip topic names (under `/parapipe/<genesis8>/relay/`). */
-export const TOPICS = { block: "block", finality: "finality", statement: "statement", bitfield: "bitfield" } as const;
-
-const MAX_SYNC_BLOCKS = 64;
+export const TOPICS = RELAY_TOPICS;
 
 /**
  * A relay-chain validator: authors blocks in its Aura slots, gossips and imports blocks (syncing unknown
@@ -133,7 +122,9 @@ export class RelayValidatorNode {
   private slotTimer?: NodeJS.Timeout;
   private bitfieldTimer?: NodeJS.Timeout;
   private closed = false;
-  private syncing = false;
+  /** Relay blocks over the network (gossip, import, sync by range). */
+  readonly sync: BlockSync;
+  private readonly votes: FinalityVoteGossip;
   private readonly povs = new Map<string, Uint8Array>();
   private readonly candidates = new Map<string, KnownCandidate>();
   private readonly bitfields = new Map<string, Map<number, relay.SignedAvailabilityBitfieldValue>>();
@@ -143,6 +134,8 @@ export class RelayValidatorNode {
   private readonly now: () => number;
   private readonly topics: Record<keyof typeof TOPICS, string>;
   private groups: number[][] = [];
+  /** Paras this validator's group backs at the next block (collations for others are declined). */
+  private assignedParas = new Set<number>();
   private readonly authoredListeners: Array<(r: AuthoredBlockReport) => void> = [];
 
   /** Called for every block this node authors, with what it did for the paras. */
@@ -174,6 +167,14 @@ export class RelayValidatorNode {
       statement: topicName(genesisHash, "relay", TOPICS.statement),
       bitfield: topicName(genesisHash, "relay", TOPICS.bitfield),
     };
+    this.sync = new BlockSync(
+      { topic: this.topics.block, protocol: PROTOCOLS.blocks, slotMs: this.slotMs },
+      { chain, importer, network, runtime: adapter, logger: log },
+    );
+    this.votes = new FinalityVoteGossip(
+      { topic: this.topics.finality, genesisHash, voters: validators },
+      { network, finality, logger: log },
+    );
   }
 
   /** Opens the database, the network and the PVF workers; `start()` then joins the network and authors. */
@@ -259,6 +260,7 @@ export class RelayValidatorNode {
     );
     for (const code of codes) if (code) this.pvf.warm(code);
     await this.onNewBest();
+    this.sync.start();
     this.scheduleSlot();
   }
 
@@ -268,6 +270,7 @@ export class RelayValidatorNode {
     this.closed = true;
     clearTimeout(this.slotTimer);
     clearTimeout(this.bitfieldTimer);
+    this.sync.close();
     await this.network.stop();
     await this.pvf.close();
     await this.importer.close();
@@ -279,18 +282,8 @@ export class RelayValidatorNode {
 
   private wire(): void {
     const gossip = this.network.gossip;
-    gossip.subscribe({
-      topic: this.topics.block,
-      maxBytes: 1024 * 1024,
-      validate: (bytes, from) => this.validateBlockGossip(bytes, from),
-      handle: () => {},
-    });
-    gossip.subscribe({
-      topic: this.topics.finality,
-      maxBytes: 256,
-      validate: (bytes) => this.validateFinalityVote(bytes),
-      handle: () => {},
-    });
+    this.sync.wire();
+    this.votes.wire();
     gossip.subscribe({
       topic: this.topics.statement,
       maxBytes: 64 * 1024,
@@ -304,14 +297,6 @@ export class RelayValidatorNode {
       handle: () => {},
     });
     const rr = this.network.reqresp;
-    rr.register({
-      name: PROTOCOLS.blocks,
-      maxRequestBytes: 16,
-      maxResponseBytes: 8 * 1024 * 1024,
-      timeoutMs: 5000,
-      rateLimit: { requests: 50, perMs: 1000 },
-      handle: (req) => this.serveBlocks(req),
-    });
     rr.register({
       name: PROTOCOLS.pov,
       maxRequestBytes: 64,
@@ -334,10 +319,6 @@ export class RelayValidatorNode {
       handle: (req, from) => this.handleAdvertisement(req, from),
     });
     this.importer.onNewBest((e) => this.onNewBest(e));
-    // A new peer may be ahead of us (restart, partition): ask it for what we miss.
-    this.network.onPeerConnect((peer) => {
-      setTimeout(() => void this.syncFrom(peer), 100);
-    });
     this.importer.onImported(() => {
       this.stats.imported++;
     });
@@ -356,7 +337,6 @@ export class RelayValidatorNode {
   }
 
   private async onSlot(slot: bigint): Promise<void> {
-    this.checkStall(slot);
     const key = this.opts.key;
     if (!key || this.closed || this.validatorIndex === undefined) return;
     if (this.validators[Number(slot % BigInt(this.validators.length))] === undefined) return;
@@ -365,26 +345,6 @@ export class RelayValidatorNode {
       await this.author(slot, key);
     } catch (e) {
       this.log.warn({ slot: slot.toString(), err: e }, "Authoring failed");
-    }
-  }
-
-  private lastProgress = { number: 0, slot: 0n };
-
-  /**
-   * Catch-up when gossip does not bring us forward (we were cut off, or restarted behind): if the best block
-   * has not moved for three slots, sync by range from a connected peer.
-   */
-  private checkStall(slot: bigint): void {
-    const best = this.chain.best.number;
-    if (best !== this.lastProgress.number) {
-      this.lastProgress = { number: best, slot };
-      return;
-    }
-    if (slot - this.lastProgress.slot >= 3n) {
-      const peers = this.network.peers();
-      const peer = peers[Number(slot % BigInt(Math.max(1, peers.length)))];
-      if (peer) void this.syncFrom(peer);
-      this.lastProgress = { number: best, slot };
     }
   }
 
@@ -446,82 +406,12 @@ export class RelayValidatorNode {
       },
       `Prepared block for proposing at ${res.number}`,
     );
-    await this.network.gossip.publish(this.topics.block, block);
+    await this.sync.publish(block);
   }
 
-  // ---------------------------------------------------------------------------------------------------------
-  // Blocks: gossip, import, sync
-
-  private async validateBlockGossip(bytes: Uint8Array, from: string): Promise<void> {
-    let hash: Uint8Array;
-    try {
-      hash = blake2_256(this.adapter.blockHeader(bytes));
-    } catch (e) {
-      // [REJECT] The block does not decode.
-      throw reject("UNDECODABLE_BLOCK", e instanceof Error ? e.message : String(e));
-    }
-    // [IGNORE] The block is already known.
-    if (await this.chain.hasBlock(hash)) throw ignore("KNOWN_BLOCK", "block already known");
-    const r = await this.importer.import(bytes, "network");
-    if (r.status === "invalid") {
-      // [IGNORE] A block forking off at or below the finalized block is late, not invalid: its author may be
-      // an honest validator that fell behind.
-      if (r.error.code === "BELOW_FINALIZED") throw ignore(r.error.code, r.error.message);
-      // [REJECT] The block does not execute (bad seal, invalid extrinsic, wrong state root ...).
-      throw reject(r.error.code, r.error.message);
-    }
-    if (r.status === "unknownParent") {
-      // [IGNORE] Unknown parent: sync from the peer that sent it.
-      void this.syncFrom(from);
-      throw ignore("UNKNOWN_PARENT", "unknown parent, syncing");
-    }
-  }
-
-  private async serveBlocks(req: Uint8Array): Promise<Uint8Array> {
-    const { fromNumber, count } = decodeRequest<{ fromNumber: Codec; count: Codec }>("BlocksByRangeRequest", req);
-    const start = (fromNumber as unknown as { toNumber(): number }).toNumber();
-    const n = Math.min(MAX_SYNC_BLOCKS, (count as unknown as { toNumber(): number }).toNumber());
-    const out: Uint8Array[] = [];
-    for (let i = 0; i < n && start + i <= this.chain.best.number; i++) {
-      const hash = await this.chain.canonicalHash(start + i);
-      const block = hash && (await this.chain.block(hash));
-      if (!block) break;
-      out.push(block);
-    }
-    return encode("BlocksResponse", out.map(scaleBytes));
-  }
-
-  /** Catches up from a peer: blocks by range after our best, until the peer has no more. */
-  async syncFrom(peer: string): Promise<void> {
-    if (this.syncing || this.closed) return;
-    this.syncing = true;
-    try {
-      for (let round = 0; round < 100; round++) {
-        const from =
-          this.chain.finalized.number + 1 > this.chain.best.number
-            ? this.chain.best.number + 1
-            : this.chain.finalized.number + 1;
-        const res = await this.network.reqresp.request(
-          peer,
-          PROTOCOLS.blocks,
-          encode("BlocksByRangeRequest", { fromNumber: from, count: MAX_SYNC_BLOCKS }),
-        );
-        const blocks = decodeRequest<Codec[]>("BlocksResponse", res).map((b) =>
-          (b as unknown as { toU8a(b: boolean): Uint8Array }).toU8a(true),
-        );
-        let progressed = false;
-        for (const b of blocks) {
-          const r = await this.importer.import(b, "sync");
-          if (r.status === "imported") progressed = true;
-          if (r.status === "invalid") return;
-        }
-        if (!progressed || blocks.length < MAX_SYNC_BLOCKS) return;
-      }
-    } catch (e) {
-      this.log.debug({ peer, err: e }, "Sync request failed");
-    } finally {
-      this.syncing = false;
-    }
+  /** Catches up from a peer by range (also done on connect and when the best block stalls). */
+  syncFrom(peer: string): Promise<void> {
+    return this.sync.syncFrom(peer);
   }
 
   private async onNewBest(_e?: NewBestEvent): Promise<void> {
@@ -531,24 +421,7 @@ export class RelayValidatorNode {
     // Finality vote for the new best block.
     const key = this.opts.key;
     if (key && this.validatorIndex !== undefined) {
-      const signature = signFinalityVote(key, this.genesisHash, best.hash, best.number);
-      const vote = { voter: this.validatorIndex, hash: best.hash, number: best.number, signature };
-      try {
-        await this.finality.noteVote(vote);
-      } catch (e) {
-        this.log.debug({ err: e }, "Own finality vote not counted");
-      }
-      void this.network.gossip
-        .publish(
-          this.topics.finality,
-          encode("FinalityVote", {
-            hash: best.hash,
-            number: best.number,
-            validatorIndex: this.validatorIndex,
-            signature,
-          }),
-        )
-        .catch(() => {});
+      await this.votes.vote(key, this.validatorIndex, best);
       // Availability: fetch what is pending, then sign a bitfield a third of a slot after import.
       clearTimeout(this.bitfieldTimer);
       this.bitfieldTimer = setTimeout(
@@ -560,42 +433,6 @@ export class RelayValidatorNode {
   }
 
   // ---------------------------------------------------------------------------------------------------------
-  // Finality
-
-  private async validateFinalityVote(bytes: Uint8Array): Promise<void> {
-    const v = decodeGossip<{
-      get(field: string): Codec | undefined;
-      number: Codec;
-      validatorIndex: Codec;
-      signature: Codec;
-    }>("FinalityVote", bytes);
-    const voter = (v.validatorIndex as unknown as { toNumber(): number }).toNumber();
-    // [REJECT] The voter is not a validator.
-    if (voter >= this.validators.length) throw reject("UNKNOWN_VOTER", `voter ${voter} of ${this.validators.length}`);
-    const vote = {
-      voter,
-      // (a Struct field named `hash` is shadowed by the codec's own `.hash` getter)
-      hash: v.get("hash")!.toU8a(),
-      number: (v.number as unknown as { toNumber(): number }).toNumber(),
-      signature: v.signature.toU8a(),
-    };
-    // [REJECT] Bad signature.
-    if (
-      !sr25519Verify(
-        vote.signature,
-        finalityVotePayload(this.genesisHash, vote.hash, vote.number),
-        this.validators[voter]!,
-      )
-    ) {
-      throw reject("BAD_SIGNATURE", "finality vote signature does not verify");
-    }
-    const out = await this.finality.noteVote(vote);
-    // [IGNORE] Duplicate or stale votes.
-    if (out.status === "duplicate" || out.status === "stale")
-      throw ignore(out.status.toUpperCase(), `vote ${out.status}`);
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
   // Scope: groups, fragment chains
 
   private async refreshScope(): Promise<void> {
@@ -604,15 +441,21 @@ export class RelayValidatorNode {
       const rt = this.runtime;
       const groups = unwrap(rt.validatorGroups(store, best.stateRoot)).groups;
       const paras = unwrap(rt.parachains(store, best.stateRoot));
+      // The paras whose core is assigned to this validator's group for a child of the best block.
+      const mine = paras.filter((_, core) => {
+        const g = unwrap(rt.groupForCore(store, best.stateRoot, core, best.number + 1));
+        return g !== undefined && this.validatorIndex !== undefined && (groups[g] ?? []).includes(this.validatorIndex);
+      });
       const params = unwrap(rt.asyncBackingParams(store, best.stateRoot));
       const perPara = paras.map((paraId) => {
         const head = unwrap(rt.paraHead(store, best.stateRoot, paraId));
         const pending = unwrap(rt.candidatePendingAvailability(store, best.stateRoot, paraId));
         return { paraId, head, pending };
       });
-      return { groups, perPara, params };
+      return { groups, perPara, params, mine };
     });
     this.groups = scope.groups;
+    this.assignedParas = new Set(scope.mine);
     const next = new Map<number, FragmentChain>();
     for (const p of scope.perPara) {
       const included = p.head ? blake2_256(p.head) : new Uint8Array(32);
@@ -671,6 +514,7 @@ export class RelayValidatorNode {
     if (!sr25519Verify(ad.signature, advertisementPayload(ad.relayParent, ad.candidateHash), ad.collatorId))
       return decline("bad collator signature");
     if (this.validatorIndex === undefined) return decline("not a validator");
+    if (!this.assignedParas.has(ad.paraId)) return decline(`not in the backing group of para ${ad.paraId}`);
     if (this.candidates.has(toHex(ad.candidateHash))) return decline("already known");
     const fc = this.fragments.get(ad.paraId);
     if (!fc) return decline(`para ${ad.paraId} is not scheduled`);
@@ -704,7 +548,12 @@ export class RelayValidatorNode {
     }
     const ok = await this.checkAndValidate(candidate, pvd, pov);
     if (!ok) return;
-    await this.vote("Seconded", ok, pov);
+    const statement = await this.vote("Seconded", ok, pov);
+    // Tell the collator (upstream `CollationSeconded`); it tracks its block's status with it.
+    if (statement)
+      void this.network.reqresp
+        .request(peer, PROTOCOLS.collationSeconded, statement, { timeoutMs: 2000 })
+        .catch((e) => this.log.debug({ err: e }, "CollationSeconded not delivered"));
   }
 
   /** The candidate checks and PVF re-execution; returns the known-candidate record when valid. */
@@ -834,10 +683,11 @@ export class RelayValidatorNode {
   // ---------------------------------------------------------------------------------------------------------
   // Statements and backing
 
-  private async vote(kind: relay.StatementKind, c: KnownCandidate, _pov: Uint8Array): Promise<void> {
+  /** Signs, counts and gossips this validator's statement; returns the gossiped `StatementMessage`. */
+  private async vote(kind: relay.StatementKind, c: KnownCandidate, _pov: Uint8Array): Promise<Uint8Array | undefined> {
     const key = this.opts.key;
-    if (!key || this.validatorIndex === undefined || c.voted) return;
-    if (!(this.groups[c.group] ?? []).includes(this.validatorIndex)) return;
+    if (!key || this.validatorIndex === undefined || c.voted) return undefined;
+    if (!(this.groups[c.group] ?? []).includes(this.validatorIndex)) return undefined;
     c.voted = true;
     const sessionIndex = 0;
     const ctx = { sessionIndex, parentHash: c.candidate.descriptor.relayParent };
@@ -852,6 +702,7 @@ export class RelayValidatorNode {
       pvd: kind === "Seconded" ? pvdInput(c.pvd) : null,
     });
     await this.network.gossip.publish(this.topics.statement, msg).catch(() => 0);
+    return msg;
   }
 
   private importVote(s: CheckedStatement, c: KnownCandidate): void {

@@ -3,6 +3,7 @@
  * (the PVF). Pure and deterministic: no network, database, logger or clock.
  */
 
+export * from "./devSpecs.js";
 export * from "./frame/context.js";
 export * from "./frame/errors.js";
 export * from "./frame/executive.js";

@@ -39,6 +39,28 @@ export function findAuraSlot(header: Header): bigint | undefined {
   return undefined;
 }
 
+/**
+ * Finds the `Consensus(RPSR, (relay_parent_storage_root, Compact(relay_parent_number)))` digest a parablock
+ * carries (cumulus' relay-parent digest), or undefined.
+ */
+export function findRelayParentDigest(header: Header): { storageRoot: Uint8Array; number: number } | undefined {
+  for (const log of header.digest.logs) {
+    if (log.isConsensus) {
+      const [engine, data] = log.asConsensus;
+      if (!bytesIs(engine.toU8a(), ENGINE_RPSR)) continue;
+      const raw = data.toU8a(true);
+      if (raw.length < 33) return undefined;
+      try {
+        const n = header.registry.createType("Compact<u32>", raw.subarray(32));
+        return { storageRoot: raw.slice(0, 32), number: n.toNumber() };
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Finds the `Seal(aura, signature)` digest (it must be the last log), or undefined. */
 export function findAuraSeal(header: Header): Uint8Array | undefined {
   const logs = header.digest.logs;

@@ -1,7 +1,7 @@
 import "@parapipe/primitives/polyfill";
 import { readFile } from "node:fs/promises";
 import { nodeKeyFromHex } from "@parapipe/network";
-import type { Logger } from "@parapipe/node";
+import { jsonLinesLogger } from "@parapipe/node";
 import { cryptoReady, devKeypair, keypairFromUri, ParapipeError, parseChainSpec, toHex } from "@parapipe/primitives";
 import { RelayValidatorNode, type RelayValidatorOptions } from "../node.js";
 
@@ -44,32 +44,6 @@ export interface ValidatorStatusLine {
   peers: number;
 }
 
-const LEVELS = ["debug", "info", "warn", "error"] as const;
-type Level = (typeof LEVELS)[number];
-
-/** A pino-compatible logger writing JSON lines to stderr at and above `level` (silent when undefined). */
-function stderrLogger(level: string | undefined, bindings: Record<string, unknown> = {}): Logger {
-  const min = level === undefined ? LEVELS.length : LEVELS.indexOf(level as Level);
-  const write =
-    (l: Level) =>
-    (obj: Record<string, unknown>, msg: string): void => {
-      if (min < 0 || LEVELS.indexOf(l) < min) return;
-      const fields: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(obj))
-        fields[k] = v instanceof Error ? { name: v.name, message: v.message } : v instanceof Uint8Array ? toHex(v) : v;
-      process.stderr.write(
-        `${JSON.stringify({ time: Date.now(), level: l, ...bindings, ...fields, msg }, (_k, v) => (typeof v === "bigint" ? v.toString() : v))}\n`,
-      );
-    };
-  return {
-    debug: write("debug"),
-    info: write("info"),
-    warn: write("warn"),
-    error: write("error"),
-    child: (b) => stderrLogger(level, { ...bindings, ...b }),
-  };
-}
-
 function line(obj: unknown): void {
   process.stdout.write(`${JSON.stringify(obj)}\n`);
 }
@@ -107,7 +81,7 @@ function parseOptions(): ValidatorProcessOptions {
 async function main(): Promise<void> {
   let node: RelayValidatorNode | undefined;
   let timer: NodeJS.Timeout | undefined;
-  const log = stderrLogger(process.env.LOG_LEVEL);
+  const log = jsonLinesLogger(process.env.LOG_LEVEL);
   try {
     const o = parseOptions();
     await cryptoReady();

@@ -457,3 +457,11 @@ export function parasInherentFromCodec(c: Codec): ParasInherentDataValue {
     parentHeader: raw(d.parentHeader),
   };
 }
+
+/**
+ * The bytes a collator signs to advertise a collation to a validator: "COLL" ++ relay parent ++ candidate
+ * hash (the collator protocol's advertisement; the validator checks it before fetching).
+ */
+export function advertisementPayload(relayParent: Uint8Array, candidateHash: Uint8Array): Uint8Array {
+  return concatBytes(new TextEncoder().encode("COLL"), relayParent, candidateHash);
+}
