@@ -17,6 +17,8 @@ export interface ParaNetworkOptions {
   relaySlotMs: number;
   validators?: string[];
   collators?: string[];
+  /** The collators to start in this process (default: every collator of the spec). */
+  startCollators?: string[];
   /** Para full nodes started with the network (more can join later with `addParaNode`). */
   fullNodes?: number;
 }
@@ -105,7 +107,7 @@ export async function startParaNetwork(o: ParaNetworkOptions): Promise<ParaNetwo
       await node.start();
       bootnode ??= tcp(node.network.listenAddrs());
     }
-    for (const name of o.collators ?? ["Alice", "Bob"]) await net.addParaNode({ key: name });
+    for (const name of o.startCollators ?? o.collators ?? ["Alice", "Bob"]) await net.addParaNode({ key: name });
     for (let i = 0; i < (o.fullNodes ?? 0); i++) await net.addParaNode();
     return net;
   } catch (e) {
