@@ -26,10 +26,10 @@ import {
   ParachainRuntime,
   type ParaGenesis,
 } from "@parapipe/runtime";
+import { frameChainRuntime } from "../../src/adapter.js";
 import { ChainDb } from "../../src/chain/chainDb.js";
 import type { ForkChoice } from "../../src/chain/forkChoice.js";
 import { BlockImporter, type BlockImporterOptions } from "../../src/chain/importer.js";
-import { BlockDecodeError } from "../../src/errors.js";
 import type { FinalityVote } from "../../src/finality/justification.js";
 import type { ChainRuntime } from "../../src/interface.js";
 
@@ -43,59 +43,16 @@ export const dave = devKeypair("Dave");
 type Header = BuiltBlock["header"];
 
 /**
- * The parachain runtime behind the node's `ChainRuntime` interface: the adapter the collator will use,
- * written here so the interface is proven against the real runtime.
+ * The parachain runtime behind the node's `ChainRuntime` interface, built as the collator builds it
+ * (`frameChainRuntime`), so the interface is proven against the real runtime.
  */
 export function paraChainRuntime(rt: ParachainRuntime, genesis: ParaGenesis): ChainRuntime {
-  const reg = rt.registry;
-  const decodeBlock = (block: Uint8Array) => {
-    try {
-      return decodeExact(reg, "OpaqueBlock", block) as unknown as {
-        header: Header;
-        extrinsics: Array<{ toU8a(): Uint8Array }>;
-      };
-    } catch (err) {
-      const detail = err instanceof Error ? err.message : String(err);
-      throw new BlockDecodeError({ code: "UNDECODABLE_BLOCK", detail }, `block does not decode: ${detail}`);
-    }
-  };
-  return {
+  return frameChainRuntime({
+    registry: rt.registry,
     genesisStorage: () => rt.genesisStorage(genesis),
-    decodeHeader(bytes) {
-      let h: Header;
-      try {
-        h = decodeExact<Header>(reg, "Header", bytes);
-      } catch (err) {
-        const detail = err instanceof Error ? err.message : String(err);
-        throw new BlockDecodeError({ code: "UNDECODABLE_HEADER", detail }, `header does not decode: ${detail}`);
-      }
-      return {
-        hash: headerHash(bytes),
-        number: h.number.toNumber(),
-        parentHash: h.parentHash.toU8a(),
-        stateRoot: h.stateRoot.toU8a(),
-      };
-    },
-    blockHeader: (block) => decodeBlock(block).header.toU8a(),
-    // `Vec<Bytes>` items encode with their length prefix: exactly the submitted extrinsic encoding.
-    blockExtrinsics: (block) => decodeBlock(block).extrinsics.map((x) => x.toU8a()),
-    executeBlock(store, block, parentHeader) {
-      const r = executeBlock(rt, store, block, { parentHeader });
-      if (!r.ok) return r;
-      const v = r.value;
-      return {
-        ok: true,
-        value: {
-          header: v.header.toU8a(),
-          hash: v.hash,
-          stateRoot: v.stateRoot,
-          newNodes: v.newNodes,
-          events: v.events,
-        },
-      };
-    },
+    executeBlock: (store, block, parentHeader) => executeBlock(rt, store, block, { parentHeader }),
     validateTransaction: (store, best, tx) => rt.validateTransaction(store, best, tx),
-  };
+  });
 }
 
 /** Genesis with Alice and Bob as collators and every dev account funded (Eve is not). */
