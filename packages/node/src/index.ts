@@ -45,7 +45,15 @@ export {
 export type * from "./interface.js";
 export { jsonLinesLogger } from "./jsonLinesLogger.js";
 export type * from "./metrics.js";
+export {
+  keyFromOption,
+  NodeProcessError,
+  readProcessOptions,
+  runProcessNode,
+  type StartedProcessNode,
+} from "./process.js";
 export { PARA_PROTOCOLS, PARA_TOPICS, RELAY_PROTOCOLS, RELAY_TOPICS } from "./protocols.js";
+export { RelayChainNode, type RelayChainNodeOptions } from "./relayChainNode.js";
 export { BlockSync, type BlockSyncModules, type BlockSyncOptions, MAX_BLOCKS_PER_RESPONSE } from "./sync/blockSync.js";
 export {
   type PoolChain,

@@ -1,17 +1,17 @@
-import { join } from "node:path";
-import { createNetwork, loadOrCreateNodeKey, type Network, type NodeKey, topicName } from "@parapipe/network";
+import { type Network, type NodeKey, topicName } from "@parapipe/network";
 import {
-  BlockImporter,
-  BlockSync,
-  ChainDb,
+  type BlockImporter,
+  type BlockSync,
+  type ChainDb,
   type ChainRuntime,
-  FinalityTracker,
-  FinalityVoteGossip,
-  finalityVotePayload,
+  type FinalityTracker,
+  type FinalityVoteGossip,
+  frameChainRuntime,
   type Logger,
   type NewBestEvent,
   RELAY_PROTOCOLS,
   RELAY_TOPICS,
+  RelayChainNode,
   silentLogger,
 } from "@parapipe/node";
 import {
@@ -21,14 +21,12 @@ import {
   registry,
   type Sr25519Keypair,
   scaleBytes,
-  sr25519Sign,
   sr25519Verify,
   toHex,
 } from "@parapipe/primitives";
 import { relay } from "@parapipe/runtime";
 import { Bucket } from "@parapipe/storage";
 import type { Codec } from "@polkadot/types/types";
-import { relayChainRuntime } from "./adapter.js";
 import { type CheckedStatement, StatementTable } from "./backing/statementTable.js";
 import { advertisementPayload, decodeGossip, decodeRequest, encode, reject } from "./messages.js";
 import { FragmentChain } from "./prospective/fragmentChain.js";
@@ -143,20 +141,31 @@ export class RelayValidatorNode {
     this.authoredListeners.push(listener);
   }
 
+  readonly chain: ChainDb;
+  readonly importer: BlockImporter;
+  readonly finality: FinalityTracker;
+  readonly network: Network;
+  readonly genesisHash: Uint8Array;
+
   private constructor(
     readonly opts: RelayValidatorOptions,
     readonly runtime: relay.RelayRuntime,
     readonly adapter: ChainRuntime,
-    readonly chain: ChainDb,
-    readonly importer: BlockImporter,
-    readonly finality: FinalityTracker,
-    readonly network: Network,
+    /** The relay chain node underneath: database, import, finality, network, block and vote gossip. */
+    private readonly base: RelayChainNode,
     readonly pvf: PvfPool,
     readonly validators: Uint8Array[],
     readonly validatorIndex: number | undefined,
-    readonly genesisHash: Uint8Array,
     private readonly log: Logger,
   ) {
+    this.chain = base.chain;
+    this.importer = base.importer;
+    this.finality = base.finality;
+    this.network = base.network;
+    this.genesisHash = base.genesisHash;
+    this.sync = base.sync;
+    this.votes = base.votes;
+    const genesisHash = base.genesisHash;
     this.slotMs = runtime.config.slotDurationMs;
     this.now = opts.now ?? Date.now;
     const minimumBackingVotes = runtime.config.hostConfiguration.minimumBackingVotes;
@@ -167,14 +176,6 @@ export class RelayValidatorNode {
       statement: topicName(genesisHash, "relay", TOPICS.statement),
       bitfield: topicName(genesisHash, "relay", TOPICS.bitfield),
     };
-    this.sync = new BlockSync(
-      { topic: this.topics.block, protocol: PROTOCOLS.blocks, slotMs: this.slotMs },
-      { chain, importer, network, runtime: adapter, logger: log },
-    );
-    this.votes = new FinalityVoteGossip(
-      { topic: this.topics.finality, genesisHash, voters: validators },
-      { network, finality, logger: log },
-    );
   }
 
   /** Opens the database, the network and the PVF workers; `start()` then joins the network and authors. */
@@ -182,37 +183,23 @@ export class RelayValidatorNode {
     const log = modules.logger ?? (silentLogger as unknown as Logger);
     // Runtime and genesis from the chain spec.
     const { runtime, genesis } = relay.relayRuntimeFromSpec(opts.spec);
-    const adapter = relayChainRuntime(runtime, genesis);
+    const adapter = frameChainRuntime(relay.relayChainFunctions(runtime, genesis));
     const g = runtime.genesis(genesis);
-    // Database (refuses a database of another chain).
-    const chain = await ChainDb.open(
-      join(opts.basePath, "db"),
-      {
-        genesis: { header: g.header, hash: g.hash, storageEntries: runtime.genesisStorage(genesis) },
-        chainId: opts.spec.id,
-      },
-      { runtime: adapter, logger: log },
-    );
     const validators = runtime.config.validators.map((v) => Uint8Array.from(v));
     const validatorIndex = opts.key ? validators.findIndex((v) => bytesEqual(v, opts.key!.publicKey)) : -1;
-    // Import pipeline and finality.
-    const importer = new BlockImporter({}, { chain, runtime: adapter, logger: log });
-    const finality = new FinalityTracker(
-      { voterCount: validators.length },
+    // Database (refuses a database of another chain), import, finality and the relay network.
+    const base = await RelayChainNode.open(
       {
-        chain,
-        importer,
-        verifier: {
-          verify: (v) =>
-            v.voter < validators.length &&
-            sr25519Verify(v.signature, finalityVotePayload(g.hash, v.hash, v.number), validators[v.voter]!),
-        },
+        basePath: opts.basePath,
+        chainId: opts.spec.id,
+        genesis: { header: g.header, hash: g.hash, storageEntries: runtime.genesisStorage(genesis) },
+        runtime: adapter,
+        voters: validators,
+        slotMs: runtime.config.slotDurationMs,
+        listen: opts.listen,
+        bootnodes: opts.bootnodes ?? [],
+        ...(opts.nodeKey ? { nodeKey: opts.nodeKey } : {}),
       },
-    );
-    // Network.
-    const nodeKey = opts.nodeKey ?? (await loadOrCreateNodeKey(join(opts.basePath, "network", "secret_ed25519")));
-    const network = await createNetwork(
-      { listen: opts.listen, bootnodes: opts.bootnodes ?? [], nodeKey, genesisHash: g.hash },
       { logger: log },
     );
     const pvf = new PvfPool({
@@ -224,14 +211,10 @@ export class RelayValidatorNode {
       opts,
       runtime,
       adapter,
-      chain,
-      importer,
-      finality,
-      network,
+      base,
       pvf,
       validators,
       validatorIndex >= 0 ? validatorIndex : undefined,
-      g.hash,
       log,
     );
     node.wire();
@@ -270,11 +253,8 @@ export class RelayValidatorNode {
     this.closed = true;
     clearTimeout(this.slotTimer);
     clearTimeout(this.bitfieldTimer);
-    this.sync.close();
-    await this.network.stop();
     await this.pvf.close();
-    await this.importer.close();
-    await this.chain.close();
+    await this.base.close();
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -282,8 +262,6 @@ export class RelayValidatorNode {
 
   private wire(): void {
     const gossip = this.network.gossip;
-    this.sync.wire();
-    this.votes.wire();
     gossip.subscribe({
       topic: this.topics.statement,
       maxBytes: 64 * 1024,
@@ -948,5 +926,3 @@ function pvdInput(p: relay.PersistedValidationDataValue): unknown {
     maxPovSize: p.maxPovSize,
   };
 }
-
-void sr25519Sign;

@@ -89,8 +89,36 @@ export function devChainSpecs(o: DevChainSpecsOptions): { relay: ChainSpec; para
   });
   const { runtime, genesis } = paraRuntimeFromSpec(para);
   const g = runtime.genesis(genesis);
+  const relay = devRelaySpec({
+    mode: o.mode,
+    relaySlotMs: o.relaySlotMs,
+    validators,
+    paras: [{ id: paraId, genesisHead: g.header, code: runtime.code }],
+    ...(o.availabilityPeriod === undefined ? {} : { availabilityPeriod: o.availabilityPeriod }),
+    ...(o.minimumBackingVotes === undefined ? {} : { minimumBackingVotes: o.minimumBackingVotes }),
+  });
+  return { relay, para };
+}
+
+/** Options of `devRelaySpec`. */
+export interface DevRelaySpecOptions {
+  mode: BackingMode;
+  relaySlotMs: number;
+  /** Dev names of the validators. */
+  validators: string[];
+  /** Paras registered at genesis, with their genesis head and validation code. */
+  paras: Array<{ id: number; genesisHead: Uint8Array; code: Uint8Array }>;
+  availabilityPeriod?: number;
+  minimumBackingVotes?: number;
+}
+
+/**
+ * A dev relay spec: the named validators, the dev accounts funded, Alice as sudo, async {3, 2} or sync {0, 0}
+ * backing params, `paras` registered at genesis.
+ */
+export function devRelaySpec(o: DevRelaySpecOptions): ChainSpec {
   const addr = (n: string) => toSs58(devKeypair(n).publicKey);
-  const relay = parseChainSpec({
+  return parseChainSpec({
     name: `Parapipe Dev Relay (${o.mode} backing)`,
     id: `parapipe_relay_${o.mode}`,
     chainType: "Development",
@@ -100,13 +128,14 @@ export function devChainSpecs(o: DevChainSpecsOptions): { relay: ChainSpec; para
         code: toHex(new TextEncoder().encode("parapipe-relay-runtime")),
         patch: {
           balances: { balances: DEV_ACCOUNTS.map((n) => [addr(n), "1000000000000000000000"]) },
-          session: { validators: validators.map(addr) },
+          session: { validators: o.validators.map(addr) },
           aura: { slotDurationMs: o.relaySlotMs },
           configuration: {
             config: {
-              asyncBackingParams: asyncMode
-                ? { maxCandidateDepth: 3, allowedAncestryLen: 2 }
-                : { maxCandidateDepth: 0, allowedAncestryLen: 0 },
+              asyncBackingParams:
+                o.mode === "async"
+                  ? { maxCandidateDepth: 3, allowedAncestryLen: 2 }
+                  : { maxCandidateDepth: 0, allowedAncestryLen: 0 },
               minimumBackingVotes: o.minimumBackingVotes ?? 2,
               groupRotationFrequency: 10,
               availabilityPeriod: o.availabilityPeriod ?? 10,
@@ -114,12 +143,14 @@ export function devChainSpecs(o: DevChainSpecsOptions): { relay: ChainSpec; para
             },
           },
           paras: {
-            paras: [[paraId, { genesisHead: toHex(g.header), validationCode: toHex(runtime.code), paraKind: true }]],
+            paras: o.paras.map((p) => [
+              p.id,
+              { genesisHead: toHex(p.genesisHead), validationCode: toHex(p.code), paraKind: true },
+            ]),
           },
           sudo: { key: addr("Alice") },
         },
       },
     },
   });
-  return { relay, para };
 }

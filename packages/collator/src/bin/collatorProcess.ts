@@ -1,8 +1,8 @@
 import "@parapipe/primitives/polyfill";
 import { readFile } from "node:fs/promises";
 import { nodeKeyFromHex } from "@parapipe/network";
-import { jsonLinesLogger } from "@parapipe/node";
-import { cryptoReady, devKeypair, keypairFromUri, ParapipeError, parseChainSpec, toHex } from "@parapipe/primitives";
+import { jsonLinesLogger, keyFromOption, readProcessOptions, runProcessNode } from "@parapipe/node";
+import { parseChainSpec, toHex } from "@parapipe/primitives";
 import { CollatorNode } from "../node.js";
 
 /**
@@ -34,9 +34,6 @@ export interface CollatorProcessOptions {
   statusIntervalMs?: number;
 }
 
-/** Why the process options are unusable. */
-export class CollatorProcessError extends ParapipeError<{ code: "INVALID_OPTIONS"; reason: string }> {}
-
 /** One segment entry as reported. */
 export interface SegmentLine {
   number: number;
@@ -59,39 +56,6 @@ export interface CollatorStatusLine {
   relayPeers: number;
 }
 
-function line(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
-}
-
-function fail(reason: string, message: string): never {
-  throw new CollatorProcessError({ code: "INVALID_OPTIONS", reason }, message);
-}
-
-function parseOptions(): CollatorProcessOptions {
-  const raw = process.argv[2] ?? process.env.PARAPIPE_COLLATOR_OPTIONS;
-  if (raw === undefined)
-    fail(
-      "missing",
-      "expected the options as JSON in the first argument or in PARAPIPE_COLLATOR_OPTIONS, found neither",
-    );
-  let o: Partial<CollatorProcessOptions>;
-  try {
-    o = JSON.parse(raw) as Partial<CollatorProcessOptions>;
-  } catch (e) {
-    fail(
-      "not JSON",
-      `expected the options as JSON, found unparsable text: ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
-  for (const field of ["paraSpec", "relaySpec", "basePath"] as const)
-    if (typeof o[field] !== "string")
-      fail(`${field} missing`, `expected "${field}" to be a string, found ${typeof o[field]}`);
-  for (const field of ["listen", "relayListen"] as const)
-    if (!Array.isArray(o[field]) || o[field].length === 0)
-      fail(`${field} missing`, `expected "${field}" to be a non-empty list of multiaddrs`);
-  return o as CollatorProcessOptions;
-}
-
 const segmentLines = (n: CollatorNode): SegmentLine[] =>
   n.segment.entries().map((e) => ({
     number: e.number,
@@ -100,51 +64,45 @@ const segmentLines = (n: CollatorNode): SegmentLine[] =>
     relayParent: e.relayParentNumber,
   }));
 
-async function main(): Promise<void> {
-  let node: CollatorNode | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const log = jsonLinesLogger(process.env.LOG_LEVEL);
-  try {
-    const o = parseOptions();
-    await cryptoReady();
-    const paraSpec = parseChainSpec(JSON.parse(await readFile(o.paraSpec, "utf8")));
-    const relaySpec = parseChainSpec(JSON.parse(await readFile(o.relaySpec, "utf8")));
-    const key =
-      o.key === undefined
-        ? undefined
-        : o.key.startsWith("//") || o.key.startsWith("0x")
-          ? keypairFromUri(o.key)
-          : devKeypair(o.key);
-    node = await CollatorNode.init(
-      {
-        paraSpec,
-        relaySpec,
-        basePath: o.basePath,
-        ...(key ? { key } : {}),
-        listen: o.listen,
-        bootnodes: o.bootnodes ?? [],
-        ...(o.nodeKey ? { nodeKey: nodeKeyFromHex(o.nodeKey) } : {}),
-        relay: {
-          listen: o.relayListen,
-          bootnodes: o.relayBootnodes ?? [],
-          ...(o.relayNodeKey ? { nodeKey: nodeKeyFromHex(o.relayNodeKey) } : {}),
-        },
+void runProcessNode(jsonLinesLogger(process.env.LOG_LEVEL), async (opened) => {
+  const o = readProcessOptions<CollatorProcessOptions>("PARAPIPE_COLLATOR_OPTIONS", {
+    strings: ["paraSpec", "relaySpec", "basePath"],
+    lists: ["listen", "relayListen"],
+  });
+  const paraSpec = parseChainSpec(JSON.parse(await readFile(o.paraSpec, "utf8")));
+  const relaySpec = parseChainSpec(JSON.parse(await readFile(o.relaySpec, "utf8")));
+  const key = keyFromOption(o.key);
+  const n = await CollatorNode.init(
+    {
+      paraSpec,
+      relaySpec,
+      basePath: o.basePath,
+      ...(key ? { key } : {}),
+      listen: o.listen,
+      bootnodes: o.bootnodes ?? [],
+      ...(o.nodeKey ? { nodeKey: nodeKeyFromHex(o.nodeKey) } : {}),
+      relay: {
+        listen: o.relayListen,
+        bootnodes: o.relayBootnodes ?? [],
+        ...(o.relayNodeKey ? { nodeKey: nodeKeyFromHex(o.relayNodeKey) } : {}),
       },
-      { logger: log },
-    );
-    const reloaded = segmentLines(node);
-    await node.start();
-    const n = node;
-    line({
-      ready: true,
+    },
+    { logger: jsonLinesLogger(process.env.LOG_LEVEL) },
+  );
+  opened(n);
+  const reloaded = segmentLines(n);
+  await n.start();
+  return {
+    node: n,
+    ready: {
       peerId: n.network.peerId,
       addrs: n.network.listenAddrs(),
       relayPeerId: n.relay.network.peerId,
       relayAddrs: n.relay.network.listenAddrs(),
       relayBest: n.relay.chain.best.number,
       segment: reloaded,
-    });
-    const status = (): CollatorStatusLine => ({
+    },
+    status: (): CollatorStatusLine => ({
       best: n.best.number,
       bestHash: toHex(n.best.hash),
       finalized: n.finalized.number,
@@ -155,34 +113,7 @@ async function main(): Promise<void> {
       segment: segmentLines(n),
       peers: n.network.peers().length,
       relayPeers: n.relay.network.peers().length,
-    });
-    timer = setInterval(() => line(status()), o.statusIntervalMs ?? 1000);
-  } catch (e) {
-    const error =
-      e instanceof ParapipeError
-        ? e.toObject()
-        : { name: (e as Error)?.name, message: (e as Error)?.message ?? String(e) };
-    line({ ready: false, error });
-    await node?.close().catch(() => {});
-    process.exit(1);
-  }
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    clearInterval(timer);
-    log.info({ signal }, "Shutting down");
-    try {
-      await node?.close();
-      line({ closed: true });
-      process.exit(0);
-    } catch (e) {
-      log.error({ err: e }, "Close failed");
-      process.exit(1);
-    }
+    }),
+    ...(o.statusIntervalMs === undefined ? {} : { statusIntervalMs: o.statusIntervalMs }),
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-}
-
-void main();
+});

@@ -1,9 +1,9 @@
 import "@parapipe/primitives/polyfill";
 import { readFile } from "node:fs/promises";
 import { nodeKeyFromHex } from "@parapipe/network";
-import { jsonLinesLogger } from "@parapipe/node";
-import { cryptoReady, devKeypair, keypairFromUri, ParapipeError, parseChainSpec, toHex } from "@parapipe/primitives";
-import { RelayValidatorNode, type RelayValidatorOptions } from "../node.js";
+import { jsonLinesLogger, keyFromOption, readProcessOptions, runProcessNode } from "@parapipe/node";
+import { parseChainSpec, toHex } from "@parapipe/primitives";
+import { RelayValidatorNode } from "../node.js";
 
 /**
  * One relay validator in its own process, for tests that must kill a node for real (SIGKILL) and restart it
@@ -31,9 +31,6 @@ export interface ValidatorProcessOptions {
   pvfWorkers?: number;
 }
 
-/** Why the process options are unusable. */
-export class ValidatorProcessError extends ParapipeError<{ code: "INVALID_OPTIONS"; reason: string }> {}
-
 /** One status line. */
 export interface ValidatorStatusLine {
   best: number;
@@ -44,108 +41,43 @@ export interface ValidatorStatusLine {
   peers: number;
 }
 
-function line(obj: unknown): void {
-  process.stdout.write(`${JSON.stringify(obj)}\n`);
-}
-
-function parseOptions(): ValidatorProcessOptions {
-  const raw = process.argv[2] ?? process.env.PARAPIPE_VALIDATOR_OPTIONS;
-  if (raw === undefined)
-    throw new ValidatorProcessError(
-      { code: "INVALID_OPTIONS", reason: "missing" },
-      "expected the options as JSON in the first argument or in PARAPIPE_VALIDATOR_OPTIONS, found neither",
-    );
-  let o: Partial<ValidatorProcessOptions>;
-  try {
-    o = JSON.parse(raw) as Partial<ValidatorProcessOptions>;
-  } catch (e) {
-    throw new ValidatorProcessError(
-      { code: "INVALID_OPTIONS", reason: "not JSON" },
-      `expected the options as JSON, found unparsable text: ${e instanceof Error ? e.message : String(e)}`,
-    );
-  }
-  for (const field of ["spec", "basePath"] as const)
-    if (typeof o[field] !== "string")
-      throw new ValidatorProcessError(
-        { code: "INVALID_OPTIONS", reason: `${field} missing` },
-        `expected "${field}" to be a string, found ${typeof o[field]}`,
-      );
-  if (!Array.isArray(o.listen) || o.listen.length === 0)
-    throw new ValidatorProcessError(
-      { code: "INVALID_OPTIONS", reason: "listen missing" },
-      'expected "listen" to be a non-empty list of multiaddrs',
-    );
-  return o as ValidatorProcessOptions;
-}
-
-async function main(): Promise<void> {
-  let node: RelayValidatorNode | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const log = jsonLinesLogger(process.env.LOG_LEVEL);
-  try {
-    const o = parseOptions();
-    await cryptoReady();
-    const spec = parseChainSpec(JSON.parse(await readFile(o.spec, "utf8")));
-    const key =
-      o.key === undefined
-        ? undefined
-        : o.key.startsWith("//") || o.key.startsWith("0x")
-          ? keypairFromUri(o.key)
-          : devKeypair(o.key);
-    const opts: RelayValidatorOptions = {
+void runProcessNode(jsonLinesLogger(process.env.LOG_LEVEL), async (opened) => {
+  const o = readProcessOptions<ValidatorProcessOptions>("PARAPIPE_VALIDATOR_OPTIONS", {
+    strings: ["spec", "basePath"],
+    lists: ["listen"],
+  });
+  const spec = parseChainSpec(JSON.parse(await readFile(o.spec, "utf8")));
+  const key = keyFromOption(o.key);
+  const n = await RelayValidatorNode.init(
+    {
       spec,
       basePath: o.basePath,
-      key,
+      ...(key ? { key } : {}),
       listen: o.listen,
       bootnodes: o.bootnodes ?? [],
-      nodeKey: o.nodeKey === undefined ? undefined : nodeKeyFromHex(o.nodeKey),
-      pvfWorkers: o.pvfWorkers,
-    };
-    node = await RelayValidatorNode.init(opts, { logger: log });
-    await node.start();
-    const n = node;
-    line({
-      ready: true,
+      ...(o.nodeKey === undefined ? {} : { nodeKey: nodeKeyFromHex(o.nodeKey) }),
+      ...(o.pvfWorkers === undefined ? {} : { pvfWorkers: o.pvfWorkers }),
+    },
+    { logger: jsonLinesLogger(process.env.LOG_LEVEL) },
+  );
+  opened(n);
+  await n.start();
+  return {
+    node: n,
+    ready: {
       peerId: n.network.peerId,
       addrs: n.network.listenAddrs(),
       best: n.best.number,
       finalized: n.finalized.number,
-    });
-    const status = (): ValidatorStatusLine => ({
+    },
+    status: (): ValidatorStatusLine => ({
       best: n.best.number,
       bestHash: toHex(n.best.hash),
       finalized: n.finalized.number,
       authored: n.stats.authored,
       imported: n.stats.imported,
       peers: n.network.peers().length,
-    });
-    timer = setInterval(() => line(status()), o.statusIntervalMs ?? 1000);
-  } catch (e) {
-    const error =
-      e instanceof ParapipeError
-        ? e.toObject()
-        : { name: (e as Error)?.name, message: (e as Error)?.message ?? String(e) };
-    line({ ready: false, error });
-    await node?.close().catch(() => {});
-    process.exit(1);
-  }
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    clearInterval(timer);
-    log.info({ signal }, "Shutting down");
-    try {
-      await node?.close();
-      line({ closed: true });
-      process.exit(0);
-    } catch (e) {
-      log.error({ err: e }, "Close failed");
-      process.exit(1);
-    }
+    }),
+    ...(o.statusIntervalMs === undefined ? {} : { statusIntervalMs: o.statusIntervalMs }),
   };
-  process.on("SIGTERM", () => void shutdown("SIGTERM"));
-  process.on("SIGINT", () => void shutdown("SIGINT"));
-}
-
-void main();
+});

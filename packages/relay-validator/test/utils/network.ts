@@ -2,7 +2,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateNodeKey } from "@parapipe/network";
-import { type ChainSpec, devKeypair, parseChainSpec, toHex, toSs58 } from "@parapipe/primitives";
+import { type ChainSpec, devKeypair } from "@parapipe/primitives";
+import { devRelaySpec } from "@parapipe/runtime";
 import { RelayValidatorNode } from "../../src/node.js";
 
 /** A relay spec for tests: dev validators, scaled slots, async or sync params, para 2000 registered. */
@@ -14,45 +15,13 @@ export function relaySpec(o: {
   minimumBackingVotes?: number;
   availabilityPeriod?: number;
 }): ChainSpec {
-  const addr = (n: string) => toSs58(devKeypair(n).publicKey);
-  return parseChainSpec({
-    name: "Parapipe Test Relay",
-    id: "parapipe_test_relay",
-    chainType: "Local",
-    bootNodes: [],
-    genesis: {
-      runtimeGenesis: {
-        code: toHex(new TextEncoder().encode("parapipe-relay-runtime")),
-        patch: {
-          balances: { balances: o.validators.map((v) => [addr(v), "1000000000000000000000"]) },
-          session: { validators: o.validators.map(addr) },
-          aura: { slotDurationMs: o.slotMs },
-          configuration: {
-            config: {
-              asyncBackingParams:
-                o.mode === "async"
-                  ? { maxCandidateDepth: 3, allowedAncestryLen: 2 }
-                  : { maxCandidateDepth: 0, allowedAncestryLen: 0 },
-              minimumBackingVotes: o.minimumBackingVotes ?? 2,
-              groupRotationFrequency: 10,
-              availabilityPeriod: o.availabilityPeriod ?? 10,
-              maxPovSize: 5 * 1024 * 1024,
-            },
-          },
-          paras: {
-            paras: o.para
-              ? [
-                  [
-                    o.para.id,
-                    { genesisHead: toHex(o.para.genesisHead), validationCode: toHex(o.para.code), paraKind: true },
-                  ],
-                ]
-              : [],
-          },
-          sudo: { key: addr(o.validators[0]!) },
-        },
-      },
-    },
+  return devRelaySpec({
+    mode: o.mode,
+    relaySlotMs: o.slotMs,
+    validators: o.validators,
+    paras: o.para ? [o.para] : [],
+    ...(o.minimumBackingVotes === undefined ? {} : { minimumBackingVotes: o.minimumBackingVotes }),
+    ...(o.availabilityPeriod === undefined ? {} : { availabilityPeriod: o.availabilityPeriod }),
   });
 }
 

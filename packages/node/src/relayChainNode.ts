@@ -1,0 +1,117 @@
+import { join } from "node:path";
+import { createNetwork, loadOrCreateNodeKey, type Network, type NodeKey, topicName } from "@parapipe/network";
+import { sr25519Verify } from "@parapipe/primitives";
+import { ChainDb } from "./chain/chainDb.js";
+import { BlockImporter } from "./chain/importer.js";
+import { FinalityTracker } from "./finality/finalityTracker.js";
+import { FinalityVoteGossip, finalityVotePayload } from "./finality/voteGossip.js";
+import type { ChainRuntime, Logger } from "./interface.js";
+import { RELAY_PROTOCOLS, RELAY_TOPICS } from "./protocols.js";
+import { BlockSync } from "./sync/blockSync.js";
+import { silentLogger } from "./util.js";
+
+/** Options of `RelayChainNode.open`. */
+export interface RelayChainNodeOptions {
+  /** The database lives in `<basePath>/db`, the node key in `<basePath>/network/secret_ed25519`. */
+  basePath: string;
+  /** The chain spec id (a database of another chain is refused). */
+  chainId: string;
+  genesis: { header: Uint8Array; hash: Uint8Array; storageEntries: [Uint8Array, Uint8Array][] };
+  /** The relay runtime behind the node's interface. */
+  runtime: ChainRuntime;
+  /** The finality voters' (validators') sr25519 keys, by validator index. */
+  voters: Uint8Array[];
+  /** The relay slot in ms (stall sync). */
+  slotMs: number;
+  listen: string[];
+  bootnodes?: string[];
+  /** The libp2p identity (else the one in the base path, created on first start). */
+  nodeKey?: NodeKey;
+}
+
+/**
+ * What every relay-chain node is, the validator and the collator's embedded relay node alike: the chain
+ * database, block import, GRANDPA-lite finality from the validators' signed votes, and a libp2p host with the
+ * relay block topic (`BlockSync`: import during validation, sync by range) and the finality topic
+ * (`FinalityVoteGossip`). The runtime is injected. A validator adds authoring, votes and backing on top.
+ */
+export class RelayChainNode {
+  readonly sync: BlockSync;
+  readonly votes: FinalityVoteGossip;
+  private closed = false;
+
+  private constructor(
+    readonly chain: ChainDb,
+    readonly importer: BlockImporter,
+    readonly finality: FinalityTracker,
+    readonly network: Network,
+    readonly genesisHash: Uint8Array,
+    slotMs: number,
+    runtime: ChainRuntime,
+    voters: Uint8Array[],
+    log: Logger,
+  ) {
+    this.sync = new BlockSync(
+      { topic: topicName(genesisHash, "relay", RELAY_TOPICS.block), protocol: RELAY_PROTOCOLS.blocks, slotMs },
+      { chain, importer, network, runtime, logger: log },
+    );
+    this.votes = new FinalityVoteGossip(
+      { topic: topicName(genesisHash, "relay", RELAY_TOPICS.finality), genesisHash, voters },
+      { network, finality, logger: log },
+    );
+    this.sync.wire();
+    this.votes.wire();
+  }
+
+  /** Opens the database and the network (not yet started). */
+  static async open(o: RelayChainNodeOptions, modules: { logger?: Logger } = {}): Promise<RelayChainNode> {
+    const log = modules.logger ?? silentLogger;
+    const chain = await ChainDb.open(
+      join(o.basePath, "db"),
+      { genesis: o.genesis, chainId: o.chainId },
+      { runtime: o.runtime, logger: log },
+    );
+    try {
+      const importer = new BlockImporter({}, { chain, runtime: o.runtime, logger: log });
+      const g = o.genesis.hash;
+      const finality = new FinalityTracker(
+        { voterCount: o.voters.length },
+        {
+          chain,
+          importer,
+          verifier: {
+            verify: (v) =>
+              v.voter < o.voters.length &&
+              sr25519Verify(v.signature, finalityVotePayload(g, v.hash, v.number), o.voters[v.voter]!),
+          },
+        },
+      );
+      const nodeKey = o.nodeKey ?? (await loadOrCreateNodeKey(join(o.basePath, "network", "secret_ed25519")));
+      const network = await createNetwork(
+        { listen: o.listen, bootnodes: o.bootnodes ?? [], nodeKey, genesisHash: g },
+        { logger: log },
+      );
+      return new RelayChainNode(chain, importer, finality, network, g, o.slotMs, o.runtime, o.voters, log);
+    } catch (e) {
+      await chain.close();
+      throw e;
+    }
+  }
+
+  /** Joins the relay network and starts the stall watch. */
+  async start(): Promise<void> {
+    await this.network.start();
+    this.sync.start();
+  }
+
+  /** Stops in reverse order; safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.sync.close();
+    await this.network.stop();
+    await this.finality.close();
+    await this.importer.close();
+    await this.chain.close();
+  }
+}
