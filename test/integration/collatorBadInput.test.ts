@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { CollatorNode } from "@parapipe/collator";
 import { createNetwork, generateNodeKey, type Network, topicName } from "@parapipe/network";
-import { PARA_PROTOCOLS, PARA_TOPICS } from "@parapipe/node";
+import { PARA_PROTOCOLS, PARA_TOPICS, RELAY_PROTOCOLS } from "@parapipe/node";
 import {
   blake2_256,
   cryptoReady,
@@ -17,6 +17,7 @@ import {
   findAuraSlot,
   generateProof,
   headerHash,
+  registry,
   slotAuthor,
   sr25519Sign,
   toHex,
@@ -39,25 +40,31 @@ async function freshBlock(c: CollatorNode) {
   const proof = await c.relay.chain.withState((s) =>
     generateProof(s, rb.stateRoot, [relayKeys.currentSlot, relayKeys.paraHead(rt.paraId)]),
   );
-  // The best block's parent: the segment has room above it, and it is far enough from finality that the block
-  // is not late (a fork at or below the finalized block is IGNOREd, not REJECTed) by the time it is gossiped.
-  const parent = (await c.chain.blockInfo(c.best.parentHash))!;
-  const parentHeader = (await c.chain.header(parent.hash))!;
+  // The deepest parent the runtime lets us build on (the segment may be full above the best block, or its slot
+  // at its block limit): the deeper, the further from finality, so the block is not late (a fork at or below the
+  // finalized block is IGNOREd, not REJECTed) by the time it is gossiped.
   const timestampMs = relaySlot * BigInt(rt.config.relaySlotDurationMs);
-  const authorities = await c.chain.withState((s) => rt.aura.authorities(rt.stateAt(s, parent.stateRoot)));
-  const authorKey = slotAuthor(timestampMs / BigInt(rt.config.paraSlotDurationMs), authorities)!;
-  const author = ["Alice", "Bob"].map((n) => devKeypair(n)).find((k) => toHex(k.publicKey) === toHex(authorKey))!;
-  const built = await c.chain.withState((store) =>
-    buildBlock(rt, {
-      store,
-      parentHeader,
-      relayParent: { number: rb.number, storageRoot: rb.stateRoot, stateProof: proof, maxPovSize: 5 << 20 },
-      timestampMs,
-      author,
-    }),
-  );
-  assert.ok(built.ok, `test block not built: ${!built.ok && built.error.message}`);
-  return { built: built.value, author };
+  const refusals: string[] = [];
+  for (let hash = c.best.hash; ; ) {
+    const parent = (await c.chain.blockInfo(hash))!;
+    const parentHeader = (await c.chain.header(parent.hash))!;
+    const authorities = await c.chain.withState((s) => rt.aura.authorities(rt.stateAt(s, parent.stateRoot)));
+    const authorKey = slotAuthor(timestampMs / BigInt(rt.config.paraSlotDurationMs), authorities)!;
+    const author = ["Alice", "Bob"].map((n) => devKeypair(n)).find((k) => toHex(k.publicKey) === toHex(authorKey))!;
+    const built = await c.chain.withState((store) =>
+      buildBlock(rt, {
+        store,
+        parentHeader,
+        relayParent: { number: rb.number, storageRoot: rb.stateRoot, stateProof: proof, maxPovSize: 5 << 20 },
+        timestampMs,
+        author,
+      }),
+    );
+    if (built.ok) return { built: built.value, author };
+    refusals.push(`#${parent.number}: ${built.error.message}`);
+    if (parent.number <= c.finalized.number) assert.fail(`no parent to build a test block on: ${refusals.join("; ")}`);
+    hash = parent.parentHash;
+  }
 }
 
 /** `block` with its header replaced by `header` (extrinsics kept). */
@@ -272,6 +279,55 @@ describe("bad input on the para network", { timeout: 180_000 }, () => {
       5000,
       () => `score ${target.network.peerScore(attacker.peerId)}`,
     );
+  });
+
+  it("answers garbage and unknown requests on its collator protocols with an error", async () => {
+    const relayPeer = await createNetwork({
+      listen: ["/ip4/127.0.0.1/tcp/0"],
+      bootnodes: [tcp(target.relay.network.listenAddrs())],
+      nodeKey: generateNodeKey(),
+      genesisHash: target.relay.genesisHash,
+    });
+    attackers.push(relayPeer);
+    await relayPeer.start();
+    await waitFor(
+      "a connection to the target's relay node",
+      () => relayPeer.peers().includes(target.relay.network.peerId),
+      10_000,
+      () => `peers ${relayPeer.peers().length}`,
+    );
+    const unknownFetch = registry
+      .createType("CollationFetchRequest", {
+        relayParent: new Uint8Array(32).fill(1),
+        candidateHash: new Uint8Array(32).fill(2),
+      })
+      .toU8a();
+    const forgedSeconded = registry
+      .createType("StatementMessage", {
+        relayParent: new Uint8Array(32).fill(1),
+        statement: {
+          payload: { Seconded: new Uint8Array(32).fill(2) },
+          validatorIndex: 0,
+          signature: new Uint8Array(64).fill(3),
+        },
+        candidate: null,
+        pvd: null,
+      })
+      .toU8a();
+    const cases: Array<[string, Uint8Array, string]> = [
+      [RELAY_PROTOCOLS.fetchCollation, new Uint8Array(0), "an empty fetch"],
+      [RELAY_PROTOCOLS.fetchCollation, Uint8Array.of(1, 2, 3), "a 3-byte fetch"],
+      [RELAY_PROTOCOLS.fetchCollation, unknownFetch, "a fetch of an unknown candidate"],
+      [RELAY_PROTOCOLS.collationSeconded, new Uint8Array(10).fill(0xff), "a garbage seconded notice"],
+      [RELAY_PROTOCOLS.collationSeconded, forgedSeconded, "a seconded notice with a bad signature"],
+    ];
+    for (const [protocol, req, what] of cases)
+      await assert.rejects(
+        relayPeer.reqresp.request(target.relay.network.peerId, protocol, req, { timeoutMs: 3000 }),
+        (e: Error & { code?: string }) =>
+          ["REMOTE_ERROR", "INVALID_REQUEST", "REQUEST_TOO_LARGE"].includes(e.code ?? ""),
+        `${what} was not answered with an error`,
+      );
   });
 
   it("keeps producing parablocks after all of it", async () => {
