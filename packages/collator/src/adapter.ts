@@ -1,5 +1,5 @@
 import { type ChainRuntime, frameChainRuntime } from "@parapipe/node";
-import { executeBlock, type ParachainRuntime, type ParaGenesis } from "@parapipe/runtime";
+import { executeBlock, type ParachainRuntime } from "@parapipe/runtime";
 
 /**
  * The parachain runtime behind the node's `ChainRuntime` interface (para block import, transaction pool).
@@ -7,12 +7,12 @@ import { executeBlock, type ParachainRuntime, type ParaGenesis } from "@parapipe
  */
 export function paraChainRuntime(
   rt: ParachainRuntime,
-  genesis: ParaGenesis,
+  genesisStorage: Array<[Uint8Array, Uint8Array]>,
   onExecuted?: (header: Uint8Array) => void,
 ): ChainRuntime {
   return frameChainRuntime({
     registry: rt.registry,
-    genesisStorage: () => rt.genesisStorage(genesis),
+    genesisStorage: () => genesisStorage,
     executeBlock: (store, block, parentHeader) => {
       const r = executeBlock(rt, store, block, { parentHeader });
       if (r.ok) onExecuted?.(r.value.header.toU8a());

@@ -43,7 +43,7 @@ import {
   canBuildUpon,
   type ParachainRuntime,
   type ParaGenesis,
-  paraRuntimeFromSpec,
+  paraGenesisFromSpec,
   relay,
   relayKeys,
   TransactionValidityError,
@@ -75,7 +75,13 @@ export interface CollatorOptions {
   bootnodes?: string[];
   nodeKey?: NodeKey;
   /** The embedded relay node's network: listen addresses and bootnodes (relay validators). */
-  relay: { listen: string[]; bootnodes?: string[]; nodeKey?: NodeKey };
+  relay: {
+    listen: string[];
+    bootnodes?: string[];
+    nodeKey?: NodeKey;
+    /** The embedded relay node's base path (default `<basePath>/relay`). */
+    basePath?: string;
+  };
   /** Wall clock in ms (the authoring deadline's clock). */
   now?: () => number;
 }
@@ -114,6 +120,8 @@ interface RelayView {
   includedNumber: number;
   /** Pending-availability heads, oldest first. */
   pendingHeads: Uint8Array[];
+  /** Their para block numbers. */
+  pendingNumbers: number[];
   allowedAncestryLen: number;
   maxPovSize: number;
   /** Relay parents a candidate built now may use (the relay best and its allowed ancestors). */
@@ -154,6 +162,14 @@ export class CollatorNode {
     maxSegmentLength: 0,
     skipped: {},
   };
+  /**
+   * The newest para block the relay chain (at this node's relay best) showed backed (pending availability) and
+   * included, with the relay block where this node first saw it: what an operator watches.
+   */
+  readonly pipeline: {
+    lastBacked?: { paraNumber: number; relayNumber: number };
+    lastIncluded?: { paraNumber: number; relayNumber: number };
+  } = {};
   /** Para blocks over the network. */
   readonly sync: BlockSync;
   private readonly queue = new SerialQueue();
@@ -206,18 +222,18 @@ export class CollatorNode {
   /** Opens both databases and networks (not yet started); `start()` joins the networks and collates. */
   static async init(opts: CollatorOptions, modules: CollatorModules = {}): Promise<CollatorNode> {
     const log = modules.logger ?? silentLogger;
-    const { runtime, genesis } = paraRuntimeFromSpec(opts.paraSpec);
+    const g = paraGenesisFromSpec(opts.paraSpec);
+    const runtime = g.runtime;
     const relayParents = new Map<string, { number: number; storageRoot: Uint8Array }>();
     // Blocks executed on import report their relay parent (fork choice and parent selection read it).
-    const adapter = paraChainRuntime(runtime, genesis, (header) => {
+    const adapter = paraChainRuntime(runtime, g.storage, (header) => {
       const rp = relayParentOfHeader(runtime, header);
       if (rp) relayParents.set(toHex(blake2_256(header)), rp);
     });
-    const g = runtime.genesis(genesis);
     const relayFollower = await RelayFollower.open(
       {
         spec: opts.relaySpec,
-        basePath: join(opts.basePath, "relay"),
+        basePath: opts.relay.basePath ?? join(opts.basePath, "relay"),
         listen: opts.relay.listen,
         bootnodes: opts.relay.bootnodes ?? [],
         ...(opts.relay.nodeKey ? { nodeKey: opts.relay.nodeKey } : {}),
@@ -430,11 +446,28 @@ export class CollatorNode {
         const view = await this.readRelayView();
         if (!view) return;
         this.view = view;
+        this.trackPipeline(view);
         await this.updateSegment(view);
         await this.followRelay(view);
         if (this.opts.key) await this.collate(view, this.opts.key);
       })
       .catch((e) => this.log.warn({ err: e }, "Relay block handling failed"));
+  }
+
+  private headNumber(head: Uint8Array): number {
+    return (
+      decodeExact(this.runtime.registry, "Header", head) as unknown as { number: { toNumber(): number } }
+    ).number.toNumber();
+  }
+
+  /** Records when the relay chain (at its best block) first showed a new backed or included para head. */
+  private trackPipeline(view: RelayView): void {
+    const relayNumber = view.relayBlock.number;
+    const newest = view.pendingNumbers[view.pendingNumbers.length - 1];
+    if (newest !== undefined && newest !== this.pipeline.lastBacked?.paraNumber)
+      this.pipeline.lastBacked = { paraNumber: newest, relayNumber };
+    if (view.includedNumber !== this.pipeline.lastIncluded?.paraNumber)
+      this.pipeline.lastIncluded = { paraNumber: view.includedNumber, relayNumber };
   }
 
   private async readRelayView(): Promise<RelayView | undefined> {
@@ -456,17 +489,15 @@ export class CollatorNode {
       const allowed = unwrap(
         r.allowedRelayParents(store, rb.stateRoot, { hash: rb.hash, number: rb.number, stateRoot: rb.stateRoot }),
       );
-      const includedHeader = decodeExact(this.runtime.registry, "Header", head) as unknown as {
-        number: { toNumber(): number };
-      };
       const codeHash = unwrap(r.validationCodeHash(store, rb.stateRoot, paraId));
       const view: RelayView = {
         relayBlock: rb,
         relaySlot,
         includedHead: head,
         includedHash: blake2_256(head),
-        includedNumber: includedHeader.number.toNumber(),
+        includedNumber: this.headNumber(head),
         pendingHeads: pending.map((c) => blake2_256(c.commitments.headData)),
+        pendingNumbers: pending.map((c) => this.headNumber(c.commitments.headData)),
         allowedAncestryLen: params.allowedAncestryLen,
         maxPovSize: cfg.maxPovSize,
         allowed: allowed as RelayView["allowed"],

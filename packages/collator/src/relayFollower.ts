@@ -9,7 +9,7 @@ import {
   silentLogger,
 } from "@parapipe/node";
 import type { ChainSpec } from "@parapipe/primitives";
-import { relay } from "@parapipe/runtime";
+import { relay, relayGenesisFromSpec } from "@parapipe/runtime";
 
 /** Options of the collator's embedded relay-chain node. */
 export interface RelayFollowerOptions {
@@ -53,15 +53,15 @@ export class RelayFollower {
 
   /** Opens the relay database and network (not yet started). */
   static async open(opts: RelayFollowerOptions, modules: { logger?: Logger } = {}): Promise<RelayFollower> {
-    const { runtime, genesis } = relay.relayRuntimeFromSpec(opts.spec);
-    const g = runtime.genesis(genesis);
+    const g = relayGenesisFromSpec(opts.spec);
+    const runtime = g.runtime;
     const validators = runtime.config.validators.map((v) => Uint8Array.from(v));
     const node = await RelayChainNode.open(
       {
         basePath: opts.basePath,
         chainId: opts.spec.id,
-        genesis: { header: g.header, hash: g.hash, storageEntries: runtime.genesisStorage(genesis) },
-        runtime: frameChainRuntime(relay.relayChainFunctions(runtime, genesis)),
+        genesis: { header: g.header, hash: g.hash, storageEntries: g.storage },
+        runtime: frameChainRuntime(relay.relayChainFunctions(runtime, g.storage)),
         voters: validators,
         slotMs: runtime.config.slotDurationMs,
         listen: opts.listen,

@@ -69,3 +69,14 @@ export type PoolErrorType =
 
 /** A transaction refused by the pool. */
 export class PoolError extends ParapipeError<PoolErrorType> {}
+
+/** A `--log` directive that is not a level or `target=level`. */
+export class NodeLoggerError extends ParapipeError<{ code: "INVALID_LOG_DIRECTIVE"; directive: string }> {}
+
+/** Why the Prometheus exporter could not serve. */
+export type PrometheusErrorType =
+  | { code: "PORT_IN_USE"; host: string; port: number }
+  | { code: "LISTEN_FAILED"; host: string; port: number; reason: string };
+
+/** The Prometheus exporter could not bind its port. */
+export class PrometheusError extends ParapipeError<PrometheusErrorType> {}

@@ -44,6 +44,15 @@ export {
 } from "./finality/voteGossip.js";
 export type * from "./interface.js";
 export { jsonLinesLogger } from "./jsonLinesLogger.js";
+export {
+  createNodeLogger,
+  LOG_LEVELS,
+  type LogFilter,
+  type LogLevel,
+  memoryLogDestination,
+  type NodeLoggerOptions,
+  parseLogFilter,
+} from "./logging.js";
 export type * from "./metrics.js";
 export {
   keyFromOption,
@@ -52,8 +61,48 @@ export {
   runProcessNode,
   type StartedProcessNode,
 } from "./process.js";
+export {
+  createMetricsRegistry,
+  type GaugeReader,
+  PrometheusServer,
+  readCounter,
+  readGauge,
+  registerSubstrateMetrics,
+  type SubstrateMetricsSource,
+} from "./prometheus.js";
 export { PARA_PROTOCOLS, PARA_TOPICS, RELAY_PROTOCOLS, RELAY_TOPICS } from "./protocols.js";
 export { RelayChainNode, type RelayChainNodeOptions } from "./relayChainNode.js";
+export { RPC_ERROR_CODES, RpcError, RpcServerError, type RpcServerErrorType } from "./rpc/errors.js";
+export {
+  DEFAULT_CORS,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_REQUEST_BYTES,
+  DEFAULT_MAX_RESPONSE_BYTES,
+  DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+  DEFAULT_RPC_HOST,
+  DEFAULT_RPC_PORT,
+  isLoopbackHost,
+  isOriginAllowed,
+} from "./rpc/limits.js";
+export {
+  createRpcServer,
+  type NodeHealth,
+  type RpcCallContext,
+  type RpcMethodHandler,
+  type RpcMethodOptions,
+  type RpcMethodsPolicy,
+  type RpcMetrics,
+  type RpcParams,
+  RpcServer,
+  type RpcServerModules,
+  type RpcServerOptions,
+  type RpcSubscriptionHandler,
+  type RpcSubscriptionSpec,
+  type RpcTransport,
+  type SubscriptionCleanup,
+  type SubscriptionSink,
+} from "./rpc/server.js";
 export { BlockSync, type BlockSyncModules, type BlockSyncOptions, MAX_BLOCKS_PER_RESPONSE } from "./sync/blockSync.js";
 export {
   type PoolChain,

@@ -4,6 +4,7 @@ import {
   encodeAddress,
   keyExtractSuri,
   keyFromPath,
+  mnemonicGenerate,
   mnemonicToMiniSecret,
   sr25519PairFromSeed,
 } from "@polkadot/util-crypto";
@@ -114,4 +115,9 @@ export function ed25519VerifySafe(signature: Uint8Array, message: Uint8Array, pu
   } catch {
     return false;
   }
+}
+
+/** A new random BIP-39 mnemonic of 12, 15, 18, 21 or 24 words (`key generate`). */
+export function generateMnemonic(words: 12 | 15 | 18 | 21 | 24 = 12): string {
+  return mnemonicGenerate(words);
 }

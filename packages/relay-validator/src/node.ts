@@ -24,7 +24,7 @@ import {
   sr25519Verify,
   toHex,
 } from "@parapipe/primitives";
-import { relay } from "@parapipe/runtime";
+import { relay, relayGenesisFromSpec } from "@parapipe/runtime";
 import { Bucket } from "@parapipe/storage";
 import type { Codec } from "@polkadot/types/types";
 import { type CheckedStatement, StatementTable } from "./backing/statementTable.js";
@@ -182,9 +182,9 @@ export class RelayValidatorNode {
   static async init(opts: RelayValidatorOptions, modules: RelayValidatorModules = {}): Promise<RelayValidatorNode> {
     const log = modules.logger ?? (silentLogger as unknown as Logger);
     // Runtime and genesis from the chain spec.
-    const { runtime, genesis } = relay.relayRuntimeFromSpec(opts.spec);
-    const adapter = frameChainRuntime(relay.relayChainFunctions(runtime, genesis));
-    const g = runtime.genesis(genesis);
+    const g = relayGenesisFromSpec(opts.spec);
+    const runtime = g.runtime;
+    const adapter = frameChainRuntime(relay.relayChainFunctions(runtime, g.storage));
     const validators = runtime.config.validators.map((v) => Uint8Array.from(v));
     const validatorIndex = opts.key ? validators.findIndex((v) => bytesEqual(v, opts.key!.publicKey)) : -1;
     // Database (refuses a database of another chain), import, finality and the relay network.
@@ -192,7 +192,7 @@ export class RelayValidatorNode {
       {
         basePath: opts.basePath,
         chainId: opts.spec.id,
-        genesis: { header: g.header, hash: g.hash, storageEntries: runtime.genesisStorage(genesis) },
+        genesis: { header: g.header, hash: g.hash, storageEntries: g.storage },
         runtime: adapter,
         voters: validators,
         slotMs: runtime.config.slotDurationMs,

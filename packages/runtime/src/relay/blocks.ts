@@ -31,7 +31,7 @@ import {
   type SignedAvailabilityBitfieldValue,
 } from "./candidate.js";
 import { type ParaInherentOutcome, paraInherentOutcome } from "./paraInherent.js";
-import { RELAY_PALLET_INDEX, type RelayGenesis, type RelayRuntime } from "./runtime.js";
+import { RELAY_PALLET_INDEX, type RelayRuntime } from "./runtime.js";
 
 /** Inputs of the relay block builder. */
 export interface BuildRelayBlockParams {
@@ -216,10 +216,10 @@ export function executeRelayBlock(
  * The relay runtime's genesis, block and transaction functions, in the shape the node's `frameChainRuntime`
  * takes (the validator and the collator's relay node wrap them the same way).
  */
-export function relayChainFunctions(rt: RelayRuntime, genesis: RelayGenesis) {
+export function relayChainFunctions(rt: RelayRuntime, genesisStorage: Array<[Uint8Array, Uint8Array]>) {
   return {
     registry: rt.registry,
-    genesisStorage: () => rt.genesisStorage(genesis),
+    genesisStorage: () => genesisStorage,
     executeBlock: (store: NodeStore, block: Uint8Array, parentHeader: Uint8Array) =>
       executeRelayBlock(rt, store, block, { parentHeader }),
     validateTransaction: (

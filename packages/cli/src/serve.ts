@@ -1,0 +1,155 @@
+import {
+  createMetricsRegistry,
+  createNodeLogger,
+  type Logger,
+  PrometheusServer,
+  registerSubstrateMetrics,
+} from "@parapipe/node";
+import { type ChainSpec, cryptoReady, toHex } from "@parapipe/primitives";
+import type { Registry } from "prom-client";
+import { type ParsedArgs, str } from "./args.js";
+import { type BaseDirs, logFilterOf, prometheusOf, type RpcFlags, rpcFlagsOf } from "./nodeFlags.js";
+import { removeTree } from "./paths.js";
+import { type RpcHandle, startRpc } from "./rpc.js";
+import { VERSION } from "./version.js";
+
+/** What `serveNode` needs from a started node of either kind. */
+export interface ServedNode {
+  /** `AUTHORITY` (validator or collator with a key) or `FULL`. */
+  role: "AUTHORITY" | "FULL";
+  genesisHash: Uint8Array;
+  best(): { number: number; hash: Uint8Array };
+  finalized(): { number: number; hash: Uint8Array };
+  peers(): number;
+  peerId: string;
+  listenAddrs(): string[];
+  readyTransactions?: () => number;
+  /** Node-kind metrics (registered on the node's registry). */
+  registerMetrics?(registry: Registry): void;
+  /** An extra informant suffix (a collator's segment and relay view). */
+  informant?(): string;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Everything a node command resolved from its flags before opening the node. */
+export interface NodeLaunch {
+  command: string;
+  args: ParsedArgs;
+  spec: ChainSpec;
+  dirs: BaseDirs;
+  name: string;
+  /** Lines printed at start after the common ones (para id, relay chain, ...). */
+  describe: string[];
+  open(log: Logger): Promise<ServedNode>;
+}
+
+const short = (h: Uint8Array) => {
+  const x = toHex(h);
+  return `${x.slice(0, 6)}…${x.slice(-4)}`;
+};
+
+/**
+ * Runs one node until SIGINT/SIGTERM (or the parent devnet going away): logger, Prometheus and RPC (bound
+ * first, so a port in use fails before the database opens), the node, the informant line every 5 s; then
+ * closes everything in reverse order and removes a `--tmp` base path. Returns the exit code.
+ */
+export async function serveNode(l: NodeLaunch): Promise<number> {
+  const filter = logFilterOf(l.args, l.command);
+  const format = str(l.args, "log-format") ?? "auto";
+  const log = createNodeLogger({
+    filter,
+    ...(format === "auto" ? {} : { pretty: format === "pretty" }),
+  });
+  const rpcFlags: RpcFlags = rpcFlagsOf(l.args, l.command);
+  const prom = prometheusOf(l.args, l.command);
+  await cryptoReady();
+
+  log.info({}, `parapipe ${VERSION}`);
+  log.info({}, `📋 Chain specification: ${l.spec.name}`);
+  log.info({}, `🏷  Node name: ${l.name}`);
+  for (const line of l.describe) log.info({}, line);
+  log.info({}, `💾 Database: LevelDb at ${l.dirs.chain}/db`);
+
+  const cleanup: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const c of cleanup.reverse()) await c().catch((e) => log.warn({ err: e }, "Shutdown step failed"));
+    cleanup.length = 0;
+    if (l.dirs.temporary) removeTree(l.dirs.base);
+  };
+  let node: ServedNode | undefined;
+  try {
+    let registry: Registry | undefined;
+    if (prom) {
+      registry = createMetricsRegistry(l.spec.id);
+      const server = new PrometheusServer(registry, prom);
+      await server.listen();
+      cleanup.push(() => server.close());
+      log.info({}, `〽️ Prometheus exporter started at ${prom.host}:${server.address()?.port}`);
+    }
+    let rpc: RpcHandle | undefined;
+    rpc = await startRpc(rpcFlags, { spec: l.spec, name: l.name, node: () => node }, log);
+    cleanup.push(() => rpc?.close() ?? Promise.resolve());
+    log.info({}, `Running JSON-RPC server: addr=${rpc.address}`);
+
+    node = await l.open(log);
+    const opened = node;
+    cleanup.push(() => opened.close());
+    log.info({}, `🔨 Initializing Genesis block/state (header-hash: ${toHex(node.genesisHash)})`);
+    log.info({}, `🏷  Local node identity is: ${node.peerId}`);
+    log.info({}, `👤 Role: ${node.role}`);
+    await node.start();
+    for (const a of node.listenAddrs()) log.info({}, `🔍 Listening for new connections on ${a}`);
+    if (registry) {
+      const start = Math.floor(performance.timeOrigin / 1000);
+      registerSubstrateMetrics(registry, {
+        best: () => opened.best().number,
+        finalized: () => opened.finalized().number,
+        peers: () => opened.peers(),
+        ...(opened.readyTransactions ? { readyTransactions: opened.readyTransactions } : {}),
+        roles: () => (opened.role === "AUTHORITY" ? 4 : 1),
+        startTimeSeconds: start,
+        version: VERSION,
+        name: l.name,
+      });
+      opened.registerMetrics?.(registry);
+    }
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+
+  // Substrate's informant (`sc-informant`): one line every 5 s.
+  const running = node;
+  const informant = setInterval(() => {
+    const b = running.best();
+    const f = running.finalized();
+    const extra = running.informant?.() ?? "";
+    log.info(
+      {},
+      `💤 Idle (${running.peers()} peers), best: #${b.number} (${short(b.hash)}), finalized #${f.number} (${short(f.hash)})${extra}`,
+    );
+  }, 5000);
+  cleanup.unshift(async () => clearInterval(informant));
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (why: string) => {
+      if (stopping) {
+        // A second Ctrl-C: leave now.
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ reason: why }, "Shutting down");
+      clearInterval(informant);
+      closeAll().then(
+        () => resolve(0),
+        () => resolve(1),
+      );
+    };
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    // Started by `parapipe devnet` with an IPC channel: a parent that dies takes its children with it.
+    if (process.send) process.on("disconnect", () => stop("devnet parent exited"));
+  });
+}
