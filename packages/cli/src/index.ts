@@ -6,3 +6,4 @@ export { VALIDATOR_COMMAND } from "./commands/validator.js";
 export { CliError, type CliErrorType } from "./errors.js";
 export { main, topHelp } from "./main.js";
 export { parseMetricsText } from "./metricsText.js";
+export { DEFAULT_PORTS, NODE_FLAGS, RELAY_FLAGS } from "./nodeFlags.js";

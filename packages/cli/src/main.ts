@@ -81,9 +81,10 @@ export async function main(argv: string[]): Promise<number> {
         /^(--log=|-l)?(debug|trace)$/.test(a) &&
         (a.startsWith("--log=") || a.startsWith("-l") || argv[i - 1] === "--log" || argv[i - 1] === "-l"),
     );
-    process.stderr.write(`Error: ${describe(e)}\n`);
+    // Not one of parapipe's own errors: say where the stack is.
+    const hint = !debug && !(e instanceof ParapipeError) ? " (run with --log debug for the stack trace)" : "";
+    process.stderr.write(`Error: ${describe(e)}${hint}\n`);
     if (debug && e instanceof Error && e.stack) process.stderr.write(`${e.stack}\n`);
-    else if (!(e instanceof ParapipeError)) process.stderr.write("  (run with --log debug for the stack trace)\n");
     return e instanceof CliError ? e.exitCode : 1;
   }
 }

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { type NodeKey, nodeKeyFromHex } from "@parapipe/network";
 import { type LogFilter, parseLogFilter } from "@parapipe/node";
 import type { ChainSpec, Sr25519Keypair } from "@parapipe/primitives";
@@ -346,4 +347,24 @@ export const fileExists = (p: string) => existsSync(p);
 export function chainOf(a: ParsedArgs, fallback: string, kind: "relay" | "para"): { name: string; spec: ChainSpec } {
   const name = str(a, "chain") ?? fallback;
   return { name, spec: loadChainSpec(name, kind) };
+}
+
+/**
+ * Checks that the TCP ports of `/ip4|ip6/<host>/tcp/<port>` listen addresses can be bound, so a port in use is
+ * one clear error (libp2p reports it as a multi-line transport failure). Port 0 and other transports pass.
+ */
+export async function checkListenPorts(listen: string[], what: string): Promise<void> {
+  for (const addr of listen) {
+    const m = /^\/ip([46])\/([^/]+)\/tcp\/(\d+)/.exec(addr);
+    if (!m || m[3] === "0") continue;
+    const port = Number(m[3]);
+    const host = m[2] as string;
+    const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
+      const s = createServer();
+      s.once("error", (e: NodeJS.ErrnoException) => resolve(e));
+      s.listen(port, host, () => s.close(() => resolve(undefined)));
+    });
+    if (err?.code === "EADDRINUSE")
+      throw new CliError({ code: "PORT_IN_USE", port, what }, `${what} port ${port} is already in use (${addr})`);
+  }
 }

@@ -10,6 +10,7 @@ import {
   authorityKeyOf,
   baseDirsOf,
   chainOf,
+  checkListenPorts,
   DEFAULT_PORTS,
   devAccountOf,
   listenOf,
@@ -86,6 +87,8 @@ export async function collatorCommand(argv: string[]): Promise<number> {
       ...(key ? [`🔑 Aura key: ${toSs58(key.publicKey, paraSpec.properties.ss58Format)}`] : []),
     ],
     async open(log) {
+      await checkListenPorts(listen, "p2p");
+      await checkListenPorts(relayListen, "relay chain p2p");
       const n = await CollatorNode.init(
         {
           paraSpec,

@@ -271,12 +271,6 @@ export async function devnetCommand(argv: string[]): Promise<number> {
     `base path ${base}${temporary && !bool(args, "keep") ? " (removed on exit; --keep or --base-path to keep it)" : ""}`,
   );
   out(`specs ${relaySpecPath}, ${paraSpecPath}\n`);
-  out(`${"node".padEnd(16)} ${"RPC (ws/http)".padEnd(24)} ${"Prometheus".padEnd(34)} p2p`);
-  for (const n of nodes)
-    out(
-      `${n.name.padEnd(16)} ${`ws://127.0.0.1:${n.rpc}`.padEnd(24)} ${`http://127.0.0.1:${n.prometheus}/metrics`.padEnd(34)} /ip4/127.0.0.1/tcp/${n.p2p}/p2p/${n.peerId}${n.relayP2p ? ` (relay: tcp/${n.relayP2p})` : ""}`,
-    );
-  out(`logs: ${base}/<node>.log\n`);
 
   // Start the nodes. The IPC channel ties each child to this process: if the devnet dies, they stop.
   let stopping = false;
@@ -311,6 +305,13 @@ export async function devnetCommand(argv: string[]): Promise<number> {
       }
     });
   }
+
+  out(`${"node".padEnd(16)} ${"pid".padEnd(8)} ${"RPC (ws/http)".padEnd(24)} ${"Prometheus".padEnd(34)} p2p`);
+  for (const n of nodes)
+    out(
+      `${n.name.padEnd(16)} ${String(n.child?.pid ?? "-").padEnd(8)} ${`ws://127.0.0.1:${n.rpc}`.padEnd(24)} ${`http://127.0.0.1:${n.prometheus}/metrics`.padEnd(34)} /ip4/127.0.0.1/tcp/${n.p2p}/p2p/${n.peerId}${n.relayP2p ? ` (relay: tcp/${n.relayP2p})` : ""}`,
+    );
+  out(`logs: ${base}/<node>.log\n`);
 
   const stop = async (code: number) => {
     if (stopping) return;

@@ -7,6 +7,7 @@ import {
   authorityKeyOf,
   baseDirsOf,
   chainOf,
+  checkListenPorts,
   DEFAULT_PORTS,
   devAccountOf,
   listenOf,
@@ -53,6 +54,7 @@ export async function validatorCommand(argv: string[]): Promise<number> {
     name,
     describe: key ? [`🔑 Session key: ${toSs58(key.publicKey)}`] : [],
     async open(log) {
+      await checkListenPorts(listen, "p2p");
       const n = await RelayValidatorNode.init(
         {
           spec,

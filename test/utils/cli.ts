@@ -1,0 +1,85 @@
+/**
+ * The `parapipe` binary as a child process, for end-to-end tests: run a command to completion, or start a
+ * long-running one and wait for its output. Every child is tracked by a `ProcessRegistry`, so a failing test
+ * still stops it.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import type { ProcessRegistry } from "./processes.js";
+
+/** The binary users run (`packages/cli/bin/parapipe.js`). */
+export const PARAPIPE = fileURLToPath(new URL("../../../packages/cli/bin/parapipe.js", import.meta.url));
+
+/** A running `parapipe` process and what it printed. */
+export class CliProcess {
+  stdout = "";
+  stderr = "";
+  exit?: { code: number | null; signal: NodeJS.Signals | null };
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(
+    readonly args: string[],
+    readonly child: ChildProcess,
+  ) {
+    child.stdout?.on("data", (d: Buffer) => {
+      this.stdout += d.toString();
+    });
+    child.stderr?.on("data", (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+    this.exited = new Promise((resolve) =>
+      child.on("exit", (code, signal) => {
+        this.exit = { code, signal };
+        resolve(this.exit);
+      }),
+    );
+  }
+
+  get alive(): boolean {
+    return this.exit === undefined;
+  }
+
+  /** Waits until `pred(stdout + stderr)` holds; throws with the output when the process exits or time runs out. */
+  async waitForOutput(pred: (out: string) => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!pred(this.stdout + this.stderr)) {
+      if (!this.alive || Date.now() > deadline)
+        throw new Error(
+          `${what}: ${this.alive ? `not within ${timeoutMs} ms` : `the process exited (${JSON.stringify(this.exit)})`}\n--- stdout:\n${this.stdout.slice(-4000)}\n--- stderr:\n${this.stderr.slice(-4000)}`,
+        );
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs`); true if it exited in time. */
+  async kill(signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {
+    if (!this.alive) return true;
+    this.child.kill(signal);
+    const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), timeoutMs).unref());
+    return (await Promise.race([this.exited, timer])) !== "timeout";
+  }
+}
+
+/** Starts `parapipe <args>` (tracked by `registry`). */
+export function startCli(registry: ProcessRegistry, args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [PARAPIPE, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  const p = new CliProcess(args, child);
+  registry.track(p);
+  return p;
+}
+
+/** Runs `parapipe <args>` to completion (killed after `timeoutMs`). */
+export async function runCli(
+  registry: ProcessRegistry,
+  args: string[],
+  timeoutMs = 30_000,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const p = startCli(registry, args);
+  const timer = setTimeout(() => p.child.kill("SIGKILL"), timeoutMs);
+  const { code } = await p.exited;
+  clearTimeout(timer);
+  return { code, stdout: p.stdout, stderr: p.stderr };
+}
