@@ -97,7 +97,7 @@ describe("parapipe on bad input", () => {
     );
     const notJson = join(dir, "not.json");
     writeFileSync(notJson, "{ this is not json");
-    assertOneLineError(await runCli(registry, ["build-spec", "--chain", notJson]), 1, /is not JSON/);
+    assertOneLineError(await runCli(registry, ["build-spec", "--chain", notJson]), 1, /not valid JSON/);
     const spec = JSON.parse((await runCli(registry, ["build-spec", "--chain", "dev"])).stdout);
     spec.genesis.runtimeGenesis.patch.configuration.config.asyncBackingParams.maxCandidateDepth = "three";
     const bad = join(dir, "bad.json");

@@ -168,7 +168,7 @@ export function helpText(spec: CommandSpec): string {
   if (spec.description) lines.push(spec.description, "");
   if (spec.positionals?.length) {
     lines.push("Arguments:");
-    for (const p of spec.positionals) lines.push(`  [${p.name}]`, `          ${p.help}`);
+    for (const p of spec.positionals) lines.push(p.required ? `  <${p.name}>` : `  [${p.name}]`, `          ${p.help}`);
     lines.push("");
   }
   if (spec.takesRest) lines.push("Relay chain arguments (after `--`):", `          ${spec.takesRest}`, "");

@@ -9,7 +9,9 @@ export function parseMetricsText(text: string): Map<string, number> {
     if (line === "" || line.startsWith("#")) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})?\s+(\S+)/.exec(line);
     if (!m) continue;
-    const value = Number(m[4]);
+    const v = m[4] as string;
+    const value =
+      v === "+Inf" || v === "Inf" ? Number.POSITIVE_INFINITY : v === "-Inf" ? Number.NEGATIVE_INFINITY : Number(v);
     if (Number.isNaN(value)) continue;
     const labels = [...(m[3] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)]
       .filter((l) => l[1] !== "chain")

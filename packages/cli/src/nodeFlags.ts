@@ -210,7 +210,7 @@ export function nodeKeyOf(a: ParsedArgs, command: string): NodeKey | undefined {
     if (e instanceof CliError) throw e;
     throw new CliError(
       { code: "KEY", reason: "node key" },
-      `invalid node key${file ? ` in ${file}` : ""}: ${(e as Error).message}`,
+      `${file ? `${file}: ` : ""}${/^invalid node key/.test((e as Error).message) ? "" : "invalid node key: "}${(e as Error).message}`,
     );
   }
   return undefined;
@@ -296,7 +296,7 @@ export function rpcFlagsOf(a: ParsedArgs, command: string): RpcFlags {
             "https://127.0.0.1:*",
             "https://polkadot.js.org",
           ]
-        : cors === "all"
+        : cors.split(",").some((s) => s.trim() === "all")
           ? "all"
           : cors
               .split(",")

@@ -20,6 +20,11 @@ export interface DevChainSpecsOptions {
   minimumBackingVotes?: number;
   /** Blocks per inflation era (default Astar's 14400 at 6 s; halved when sync). */
   blocksPerEra?: number;
+  /**
+   * Names the pair in the chain ids (`parapipe_relay_<variant>`, `parapipe_para_<variant>`; default the mode).
+   * Specs with another genesis need another id: a node keeps its database under `chains/<id>`.
+   */
+  variant?: string;
 }
 
 const DEV_ACCOUNTS = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"];
@@ -37,12 +42,12 @@ export function devChainSpecs(o: DevChainSpecsOptions): { relay: ChainSpec; para
   const paraId = o.paraId ?? 2000;
   const asyncMode = o.mode === "async";
   const para = parseChainSpec({
-    name: `Astar-like Dev (${o.mode} backing)`,
-    id: `parapipe_para_${o.mode}`,
+    name: `Astar-like Dev (${o.mode} backing, ${(o.mode === "async" ? 1 : 2) * (o.relaySlotMs / 1000)} s blocks)`,
+    id: `parapipe_para_${o.variant ?? o.mode}`,
     chainType: "Development",
     bootNodes: [],
     properties: { ss58Format: 5, tokenDecimals: 18, tokenSymbol: "ASTR" },
-    relay_chain: `parapipe_relay_${o.mode}`,
+    relay_chain: `parapipe_relay_${o.variant ?? o.mode}`,
     para_id: paraId,
     genesis: {
       runtimeGenesis: {
@@ -94,6 +99,7 @@ export function devChainSpecs(o: DevChainSpecsOptions): { relay: ChainSpec; para
     relaySlotMs: o.relaySlotMs,
     validators,
     paras: [{ id: paraId, genesisHead: g.header, code: runtime.code }],
+    ...(o.variant === undefined ? {} : { variant: o.variant }),
     ...(o.availabilityPeriod === undefined ? {} : { availabilityPeriod: o.availabilityPeriod }),
     ...(o.minimumBackingVotes === undefined ? {} : { minimumBackingVotes: o.minimumBackingVotes }),
   });
@@ -110,6 +116,8 @@ export interface DevRelaySpecOptions {
   paras: Array<{ id: number; genesisHead: Uint8Array; code: Uint8Array }>;
   availabilityPeriod?: number;
   minimumBackingVotes?: number;
+  /** See `DevChainSpecsOptions.variant`. */
+  variant?: string;
 }
 
 /**
@@ -119,8 +127,8 @@ export interface DevRelaySpecOptions {
 export function devRelaySpec(o: DevRelaySpecOptions): ChainSpec {
   const addr = (n: string) => toSs58(devKeypair(n).publicKey);
   return parseChainSpec({
-    name: `Parapipe Dev Relay (${o.mode} backing)`,
-    id: `parapipe_relay_${o.mode}`,
+    name: `Parapipe Dev Relay (${o.mode} backing, ${o.relaySlotMs / 1000} s slots)`,
+    id: `parapipe_relay_${o.variant ?? o.mode}`,
     chainType: "Development",
     bootNodes: [],
     genesis: {

@@ -26,7 +26,7 @@ export const COLLATOR_COMMAND: CommandSpec = {
   name: "collator",
   summary: "Run a parachain node: a collator with --collator (or a dev key flag), else a para full node",
   description:
-    "The node embeds a relay chain node (configured after `--`, as Cumulus nodes are) that follows relay blocks\nand finality. A collator builds parablocks on the relay chain's view of the para (async backing: on\nunincluded parents), keeps its unincluded segment in LevelDB, and advertises collations to the backing group.",
+    "The node embeds a relay chain node (configured after `--`, as Cumulus nodes are) that follows relay blocks\nand finality. A collator builds parablocks on the relay chain's view of the para (async backing: on\nunincluded parents), keeps its unincluded segment in LevelDB, and advertises collations to the backing group.\nThe relay chain must register the para with this spec's genesis head: `parapipe export-genesis-head`\nand `parapipe export-genesis-wasm` print what to register.",
   flags: [
     { name: "collator", type: "boolean", help: "Build parablocks (needs an Aura key: a dev key flag or the keystore)" },
     { name: "validator", type: "boolean", help: "Same as --collator (Substrate's name for an authoring node)" },

@@ -149,7 +149,14 @@ export async function devnetCommand(argv: string[]): Promise<number> {
   await cryptoReady();
   const validators = DEV_NAMES.slice(0, nv);
   const collators = DEV_NAMES.slice(0, nc);
-  const specs = devChainSpecs({ mode, relaySlotMs: slotMs, validators: [...validators], collators: [...collators] });
+  // The ids name what changes the genesis, so a reused base path never opens another devnet's database.
+  const specs = devChainSpecs({
+    mode,
+    relaySlotMs: slotMs,
+    validators: [...validators],
+    collators: [...collators],
+    variant: `devnet_${mode}_${slotMs}ms_${nv}v${nc}c`,
+  });
   const relaySpecPath = join(base, "relay.json");
   const paraSpecPath = join(base, "para.json");
   writeFileSync(relaySpecPath, `${JSON.stringify(chainSpecToJson(specs.relay), null, 2)}\n`);

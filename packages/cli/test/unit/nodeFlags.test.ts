@@ -1,7 +1,21 @@
+/**
+ * The node configuration a command line resolves to: nodeFlags.ts (RPC, Prometheus, listen addresses, node and
+ * session keys, base paths, log filter), keystore.ts and paths.ts. One file, since each test file is a process
+ * that loads the node packages once.
+ */
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { isAbsolute, join, relative, resolve } from "node:path";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { basename, isAbsolute, join, relative, resolve } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { nodeKeyToHex } from "@parapipe/network";
@@ -11,7 +25,7 @@ import { parseArgs } from "../../src/args.js";
 import { loadChainSpec } from "../../src/chainSpecs.js";
 import { COLLATOR_COMMAND } from "../../src/commands/collator.js";
 import { VALIDATOR_COMMAND } from "../../src/commands/validator.js";
-import { Keystore } from "../../src/keystore.js";
+import { KEY_TYPES, Keystore, keypairOfSuri } from "../../src/keystore.js";
 import {
   authorityKeyOf,
   baseDirsOf,
@@ -24,6 +38,7 @@ import {
   prometheusOf,
   rpcFlagsOf,
 } from "../../src/nodeFlags.js";
+import { chainDir, defaultBasePath, ensureWritableDir, removeTree, tmpBasePath } from "../../src/paths.js";
 import { throwsCli, throwsUsage } from "./helpers.js";
 
 const CMD = "validator";
@@ -31,8 +46,23 @@ const v = (...argv: string[]) => parseArgs(VALIDATOR_COMMAND, argv);
 const MiB = 1024 * 1024;
 const KEY_HEX = "2bd806c97f0e00af1a1fc3328fa763a9269723c8db8fac4f93af71db186d6e90";
 
+// Secret URIs that are 0x seeds skip the mnemonic's key stretching: fast, where the URI form does not matter.
+const SEED_A = `0x${"aa".repeat(32)}`;
+const SEED_B = `0x${"bb".repeat(32)}`;
+const pubs = new Map<string, string>();
+/** The public key of a secret URI, hex without 0x. */
+function pub(suri: string): string {
+  let p = pubs.get(suri);
+  if (p === undefined) {
+    p = toHex(keypairFromUri(suri).publicKey).slice(2);
+    pubs.set(suri, p);
+  }
+  return p;
+}
+
 let root: string;
 let seq = 0;
+const savedXdg = process.env.XDG_DATA_HOME;
 /** A relay spec from the repository's chain-spec/ (plain, parsed without building genesis). */
 let spec: ChainSpec;
 
@@ -225,9 +255,7 @@ describe("nodeKeyOf", () => {
     }
   });
 
-  test("a bad --node-key message says `invalid node key` once", {
-    todo: 'cosmetic bug: nodeFlags.ts:213 prefixes "invalid node key: " to NodeKeyError\'s message, which already starts with it: "invalid node key: invalid node key: expected a 32-byte Ed25519 secret ..."',
-  }, () => {
+  test("a bad --node-key message says `invalid node key` once", () => {
     const e = throwsCli(() => nodeKeyOf(v("--node-key", "abc"), CMD), "KEY");
     assert.equal(e.message.split("invalid node key").length - 1, 1, e.message);
   });
@@ -325,15 +353,15 @@ describe("authorityKeyOf", () => {
 
   test("a dev account gives its //Name key, before any keystore key", () => {
     const chain = fresh("chain");
-    new Keystore(join(chain, "keystore")).insert("aura", "//Bob");
+    new Keystore(join(chain, "keystore")).insert("aura", SEED_B);
     assert.equal(keyHex(authorityKeyOf("Alice", chain, true, "validator")), hex("//Alice"));
   });
 
   test("without a dev account, the keystore's key is used", () => {
     const chain = fresh("chain");
-    new Keystore(join(chain, "keystore")).insert("aura", "//Charlie");
-    assert.equal(keyHex(authorityKeyOf(undefined, chain, true, "collator")), hex("//Charlie"));
-    assert.equal(keyHex(authorityKeyOf(undefined, chain, false, "collator")), hex("//Charlie"));
+    new Keystore(join(chain, "keystore")).insert("aura", SEED_A);
+    assert.equal(keyHex(authorityKeyOf(undefined, chain, true, "collator")), hex(SEED_A));
+    assert.equal(keyHex(authorityKeyOf(undefined, chain, false, "collator")), hex(SEED_A));
   });
 
   test("no key where one is needed is a CliError KEY naming `key insert` and the keystore", () => {
@@ -414,5 +442,181 @@ describe("collator flags", () => {
     assert.equal(devAccountOf(a, "collator"), "Bob");
     assert.deepEqual(listenOf(a, "collator", 1), ["/ip4/0.0.0.0/tcp/31000"]);
     assert.equal(rpcFlagsOf(a, "collator").host, "0.0.0.0");
+  });
+});
+
+// ---- keystore.ts ---------------------------------------------------------------------------------------------
+
+/** A keystore in a fresh directory that does not exist yet. */
+const freshKeystore = () => new Keystore(join(fresh("ks"), "keystore"));
+const AURA_HEX = "61757261"; // "aura" in ASCII
+
+/** The key type and public key (hex, no 0x) `find` returns. */
+function found(ks: Keystore, types: readonly string[]): [string, string] | undefined {
+  const f = ks.find(types);
+  return f === undefined ? undefined : [f.keyType, toHex(f.pair.publicKey).slice(2)];
+}
+
+describe("Keystore", () => {
+  test("insert writes <hex(key type)><hex(public key)> holding the secret URI as a JSON string", () => {
+    const ks = freshKeystore();
+    const file = ks.insert("aura", "//Alice");
+    assert.equal(basename(file), `${AURA_HEX}${pub("//Alice")}`);
+    assert.equal(readFileSync(file, "utf8"), '"//Alice"');
+    assert.deepEqual(readdirSync(ks.dir), [basename(file)]);
+    if (process.platform !== "win32") assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+
+  test("find returns the key inserted", () => {
+    const ks = freshKeystore();
+    ks.insert("aura", SEED_A);
+    assert.deepEqual(found(ks, ["aura"]), ["aura", pub(SEED_A)]);
+  });
+
+  test("find reads a file as Zombienet writes it", () => {
+    const ks = freshKeystore();
+    mkdirSync(ks.dir, { recursive: true });
+    writeFileSync(join(ks.dir, `${Buffer.from("babe").toString("hex")}${pub("//Bob")}`), JSON.stringify("//Bob"));
+    assert.deepEqual(found(ks, KEY_TYPES), ["babe", pub("//Bob")]);
+  });
+
+  test("find prefers the order of the types it is given", () => {
+    const ks = freshKeystore();
+    ks.insert("aura", SEED_A);
+    ks.insert("babe", SEED_B);
+    assert.deepEqual(found(ks, ["babe", "aura"]), ["babe", pub(SEED_B)]);
+    assert.deepEqual(found(ks, ["aura", "babe"]), ["aura", pub(SEED_A)]);
+    assert.deepEqual(found(ks, ["gran", "babe"]), ["babe", pub(SEED_B)]);
+  });
+
+  test("find returns undefined when no key of the types is present", () => {
+    const ks = freshKeystore();
+    ks.insert("gran", SEED_A);
+    assert.equal(ks.find(["aura", "babe"]), undefined);
+  });
+
+  test("find skips files whose name is not a key type and a 32-byte public key", () => {
+    const ks = freshKeystore();
+    mkdirSync(ks.dir, { recursive: true });
+    writeFileSync(join(ks.dir, `${AURA_HEX}abcd`), JSON.stringify(SEED_A));
+    writeFileSync(join(ks.dir, `${AURA_HEX}${pub(SEED_A)}.bak`), "not json");
+    assert.equal(ks.find(["aura"]), undefined);
+  });
+
+  test("a missing keystore directory finds nothing", () => {
+    assert.equal(freshKeystore().find(KEY_TYPES), undefined);
+  });
+
+  test("a file whose secret does not give the public key in its name is refused", () => {
+    const ks = freshKeystore();
+    mkdirSync(ks.dir, { recursive: true });
+    const name = `${AURA_HEX}${pub(SEED_A)}`;
+    writeFileSync(join(ks.dir, name), JSON.stringify(SEED_B));
+    throwsCli(() => ks.find(["aura"]), "KEY", name, `0x${pub(SEED_B)}`, "not the one in its name");
+  });
+
+  test("a file that is not JSON is refused", () => {
+    const ks = freshKeystore();
+    mkdirSync(ks.dir, { recursive: true });
+    const name = `${AURA_HEX}${pub(SEED_A)}`;
+    writeFileSync(join(ks.dir, name), SEED_A);
+    throwsCli(() => ks.find(["aura"]), "KEY", name, "is not a JSON string");
+  });
+
+  test("a file holding JSON that is not a string is refused", () => {
+    const ks = freshKeystore();
+    mkdirSync(ks.dir, { recursive: true });
+    const name = `${AURA_HEX}${pub(SEED_A)}`;
+    writeFileSync(join(ks.dir, name), JSON.stringify({ suri: SEED_A }));
+    throwsCli(() => ks.find(["aura"]), "KEY", name, "does not hold a secret URI string");
+  });
+
+  test("insert refuses a key type that is not four lowercase letters, writing nothing", () => {
+    const ks = freshKeystore();
+    for (const t of ["AURA", "aur", "auras", "au1a", ""])
+      throwsCli(() => ks.insert(t, "//Alice"), "KEY", "four lowercase letters", `"${t}"`);
+    assert.equal(ks.find(KEY_TYPES), undefined);
+  });
+
+  test("insert refuses an invalid secret URI, writing nothing", () => {
+    const ks = freshKeystore();
+    const e = throwsCli(() => ks.insert("aura", "not a mnemonic at all"), "KEY", "invalid secret URI");
+    assert.deepEqual(e.type, { code: "KEY", reason: "secret URI" });
+    assert.equal(ks.find(KEY_TYPES), undefined);
+  });
+});
+
+describe("keypairOfSuri", () => {
+  test("derives dev keys, and 0x seeds with and without a derivation path", () => {
+    assert.equal(toHex(keypairOfSuri("//Alice").publicKey), toHex(keypairFromUri("//Alice").publicKey));
+    const seed = `0x${"11".repeat(32)}`;
+    assert.equal(keypairOfSuri(seed).publicKey.length, 32);
+    assert.notEqual(toHex(keypairOfSuri(`${seed}//x`).publicKey), toHex(keypairOfSuri(seed).publicKey));
+  });
+
+  test("an invalid URI is a KEY error", () => {
+    throwsCli(() => keypairOfSuri("0x1234"), "KEY", "invalid secret URI");
+  });
+});
+
+// ---- paths.ts ------------------------------------------------------------------------------------------------
+
+describe("defaultBasePath", { skip: process.platform !== "linux" && "Linux paths" }, () => {
+  test("is $XDG_DATA_HOME/parapipe when XDG_DATA_HOME is set", () => {
+    assert.equal(withEnv({ XDG_DATA_HOME: "/srv/data" }, defaultBasePath), "/srv/data/parapipe");
+  });
+
+  test("is ~/.local/share/parapipe when XDG_DATA_HOME is unset or empty", () => {
+    const fallback = join(homedir(), ".local", "share", "parapipe");
+    assert.equal(withEnv({ XDG_DATA_HOME: undefined }, defaultBasePath), fallback);
+    assert.equal(withEnv({ XDG_DATA_HOME: "" }, defaultBasePath), fallback);
+  });
+
+  test("the environment is restored after each test", () => {
+    assert.equal(process.env.XDG_DATA_HOME, savedXdg);
+  });
+});
+
+describe("chainDir", () => {
+  test("is Substrate's <base>/chains/<chain id>", () => {
+    assert.equal(chainDir("/b", "parapipe_relay_async"), join("/b", "chains", "parapipe_relay_async"));
+  });
+});
+
+describe("ensureWritableDir", () => {
+  test("creates the directory and its parents and returns the absolute path", () => {
+    const path = join(fresh(), "a", "b", "c");
+    assert.equal(ensureWritableDir(path), path);
+    assert.ok(statSync(path).isDirectory());
+    assert.equal(ensureWritableDir(path), path, "an existing directory is fine");
+  });
+
+  test("a path through a regular file is a CliError BASE_PATH naming what it is for", () => {
+    const file = fresh("plain-file");
+    writeFileSync(file, "x");
+    throwsCli(
+      () => ensureWritableDir(join(file, "sub"), "relay chain base path"),
+      "BASE_PATH",
+      "relay chain base path",
+    );
+    throwsCli(() => ensureWritableDir(file), "BASE_PATH", file);
+  });
+});
+
+describe("tmpBasePath and removeTree", () => {
+  test("make a fresh directory under the system temp dir and remove it with its content", () => {
+    const a = tmpBasePath("parapipe-cli-test-");
+    const b = tmpBasePath("parapipe-cli-test-");
+    try {
+      assert.notEqual(a, b);
+      assert.ok(a.startsWith(join(tmpdir(), "parapipe-cli-test-")), a);
+      writeFileSync(join(ensureWritableDir(join(a, "chains", "x")), "f"), "data");
+    } finally {
+      removeTree(a);
+      removeTree(b);
+    }
+    assert.equal(existsSync(a), false);
+    assert.equal(existsSync(b), false);
+    removeTree(a); // a missing tree is fine
   });
 });
