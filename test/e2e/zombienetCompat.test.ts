@@ -51,34 +51,32 @@ describe("a Zombienet-style launch", () => {
 
     const [p2p, rpc, prom] = [await freePort(), await freePort(), await freePort()];
     const nodeKey = createHash("sha256").update("alice").digest("hex");
-    const node = startCli(
-      registry,
-      [
-        "--chain",
-        join(dir, "raw.json"),
-        "--name",
-        "alice",
-        "--rpc-cors",
-        "all",
-        "--rpc-methods",
-        "unsafe",
-        "--no-mdns",
-        "--node-key",
-        nodeKey,
-        "--no-telemetry",
-        "--prometheus-external",
-        "--validator",
-        "--insecure-validator-i-know-what-i-do",
-        "--prometheus-port",
-        String(prom),
-        "--rpc-port",
-        String(rpc),
-        "--listen-addr",
-        `/ip4/127.0.0.1/tcp/${p2p}/ws`,
-        "--base-path",
-        join(dir, "alice", "data"),
-      ].reduce<string[]>((acc, a, i) => (i === 0 ? ["validator", a] : [...acc, a]), []),
-    );
+    const node = startCli(registry, [
+      "validator",
+      "--chain",
+      join(dir, "raw.json"),
+      "--name",
+      "alice",
+      "--rpc-cors",
+      "all",
+      "--rpc-methods",
+      "unsafe",
+      "--no-mdns",
+      "--node-key",
+      nodeKey,
+      "--no-telemetry",
+      "--prometheus-external",
+      "--validator",
+      "--insecure-validator-i-know-what-i-do",
+      "--prometheus-port",
+      String(prom),
+      "--rpc-port",
+      String(rpc),
+      "--listen-addr",
+      `/ip4/127.0.0.1/tcp/${p2p}/ws`,
+      "--base-path",
+      join(dir, "alice", "data"),
+    ]);
 
     // Zombienet's readiness: the metric, then `block height is at least 2`.
     let metrics: Map<string, number> | undefined;
