@@ -139,36 +139,25 @@ export async function collatorCommand(argv: string[]): Promise<number> {
             "Candidates of the para pending availability on the relay chain",
             () => n.relayView?.pending,
           );
-          readGauge(
-            registry,
-            "parapipe_para_last_backed",
-            "The newest para block seen backed on the relay chain, and the relay block it was first seen at",
-            () => {
-              const b = n.pipeline.lastBacked;
-              return b
-                ? [
+          for (const [what, read] of [
+            ["backed", () => n.pipeline.lastBacked],
+            ["included", () => n.pipeline.lastIncluded],
+          ] as const)
+            readGauge(
+              registry,
+              `parapipe_para_last_${what}`,
+              `The newest para block seen ${what} on the relay chain, and the relay block it was first seen at`,
+              () => {
+                const b = read();
+                return (
+                  b && [
                     { labels: { of: "para" }, value: b.paraNumber },
                     { labels: { of: "relay" }, value: b.relayNumber },
                   ]
-                : undefined;
-            },
-            ["of"],
-          );
-          readGauge(
-            registry,
-            "parapipe_para_last_included",
-            "The newest para block seen included on the relay chain, and the relay block it was first seen at",
-            () => {
-              const b = n.pipeline.lastIncluded;
-              return b
-                ? [
-                    { labels: { of: "para" }, value: b.paraNumber },
-                    { labels: { of: "relay" }, value: b.relayNumber },
-                  ]
-                : undefined;
-            },
-            ["of"],
-          );
+                );
+              },
+              ["of"],
+            );
           readGauge(
             registry,
             "parapipe_relay_block_height",

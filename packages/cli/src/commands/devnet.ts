@@ -124,6 +124,20 @@ async function scrape(port: number): Promise<Map<string, number> | undefined> {
   }
 }
 
+/** The flags every devnet node gets: its node key, loopback listen address, RPC and Prometheus ports. */
+const endpointArgs = (n: DevnetNode) => [
+  "--node-key",
+  nodeKeyOf(n.name),
+  "--listen-addr",
+  `/ip4/127.0.0.1/tcp/${n.p2p}`,
+  "--rpc-port",
+  String(n.rpc),
+  "--rpc-cors",
+  "all",
+  "--prometheus-port",
+  String(n.prometheus),
+];
+
 /** The parapipe binary this process runs from. */
 export const PARAPIPE_BIN = fileURLToPath(new URL("../../../bin/parapipe.js", import.meta.url));
 
@@ -192,16 +206,7 @@ export async function devnetCommand(argv: string[]): Promise<number> {
       "--name",
       v,
       `--${n.name}`,
-      "--node-key",
-      nodeKeyOf(n.name),
-      "--listen-addr",
-      `/ip4/127.0.0.1/tcp/${n.p2p}`,
-      "--rpc-port",
-      String(n.rpc),
-      "--rpc-cors",
-      "all",
-      "--prometheus-port",
-      String(n.prometheus),
+      ...endpointArgs(n),
       ...validatorAddrs.filter((_, j) => j !== i).flatMap((a) => ["--bootnodes", a]),
     ];
   }
@@ -236,16 +241,7 @@ export async function devnetCommand(argv: string[]): Promise<number> {
       "--name",
       n.name,
       `--${c.toLowerCase()}`,
-      "--node-key",
-      nodeKeyOf(n.name),
-      "--listen-addr",
-      `/ip4/127.0.0.1/tcp/${n.p2p}`,
-      "--rpc-port",
-      String(n.rpc),
-      "--rpc-cors",
-      "all",
-      "--prometheus-port",
-      String(n.prometheus),
+      ...endpointArgs(n),
       ...collatorAddrs.filter((_, k) => k !== j).flatMap((a) => ["--bootnodes", a]),
       "--",
       "--chain",
