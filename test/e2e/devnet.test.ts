@@ -5,36 +5,11 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { type CliProcess, startCli } from "../utils/cli.js";
+import { type CliProcess, freeDevnetPorts, portFree, startCli } from "../utils/cli.js";
 import { ProcessRegistry } from "../utils/processes.js";
-
-/** Whether 127.0.0.1:port can be bound now. */
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
-}
-
-/** Base ports whose devnet ranges are all free (validators +0..+5, collators +10/+44/+1000 and up). */
-async function freeBases(): Promise<{ p2p: number; rpc: number; prom: number; all: number[] }> {
-  for (;;) {
-    const p2p = 20_000 + Math.floor(Math.random() * 20_000);
-    const rpc = p2p + 2000;
-    const prom = p2p + 3000;
-    const all = [
-      ...[0, 1, 2, 3, 1000, 1001, 1002, 1003].map((d) => p2p + d),
-      ...[0, 1, 2, 3, 44, 45].map((d) => rpc + d),
-      ...[0, 1, 2, 3, 10, 11].map((d) => prom + d),
-    ];
-    if ((await Promise.all(all.map(portFree))).every(Boolean)) return { p2p, rpc, prom, all };
-  }
-}
 
 const pidsOf = (out: string) =>
   [...out.matchAll(/^(alice|bob|charlie|dave|collator-\w+)\s+(\d+)\s/gm)].map((m) => ({
@@ -56,7 +31,7 @@ describe("parapipe devnet", () => {
   after(() => registry.killAll());
 
   async function devnet(extra: string[]): Promise<{ p: CliProcess; ports: number[]; base: string }> {
-    const b = await freeBases();
+    const b = await freeDevnetPorts();
     const base = mkdtempSync(join(tmpdir(), "parapipe-devnet-test-"));
     registry.removeOnExit(base);
     const p = startCli(registry, [

@@ -4,6 +4,7 @@
  * still stops it.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import type { ProcessRegistry } from "./processes.js";
 
@@ -82,4 +83,28 @@ export async function runCli(
   const { code } = await p.exited;
   clearTimeout(timer);
   return { code, stdout: p.stdout, stderr: p.stderr };
+}
+
+/** Whether 127.0.0.1:port can be bound now. */
+export async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/** Base ports whose devnet ranges are all free (validators +0..+5, collators +10/+44/+1000 and up). */
+export async function freeDevnetPorts(): Promise<{ p2p: number; rpc: number; prom: number; all: number[] }> {
+  for (;;) {
+    const p2p = 20_000 + Math.floor(Math.random() * 20_000);
+    const rpc = p2p + 2000;
+    const prom = p2p + 3000;
+    const all = [
+      ...[0, 1, 2, 3, 1000, 1001, 1002, 1003].map((d) => p2p + d),
+      ...[0, 1, 2, 3, 44, 45].map((d) => rpc + d),
+      ...[0, 1, 2, 3, 10, 11].map((d) => prom + d),
+    ];
+    if ((await Promise.all(all.map(portFree))).every(Boolean)) return { p2p, rpc, prom, all };
+  }
 }

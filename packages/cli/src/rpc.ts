@@ -1,20 +1,41 @@
-import { createRpcServer, type Logger } from "@parapipe/node";
+import {
+  type BlockImporter,
+  type ChainDb,
+  type ChainRuntime,
+  createRpcServer,
+  type Logger,
+  registerSubstrateRpc,
+  type TxPool,
+} from "@parapipe/node";
 import type { ChainSpec } from "@parapipe/primitives";
+import { type ParachainRuntime, type relay, runtimeRpcApi, transactionValidityErrorOf } from "@parapipe/runtime";
 import type { RpcFlags } from "./nodeFlags.js";
 import type { ServedNode } from "./serve.js";
 import { VERSION } from "./version.js";
+
+/** What a node gives its JSON-RPC server: the chain it serves and how to submit to it. */
+export interface RpcChain {
+  chain: ChainDb;
+  importer: BlockImporter;
+  adapter: ChainRuntime;
+  runtime: ParachainRuntime | relay.RelayRuntime;
+  pool: TxPool;
+  submit(tx: Uint8Array): Promise<unknown>;
+}
 
 /** The node's JSON-RPC server, as `serveNode` holds it. */
 export interface RpcHandle {
   /** `host:port` it listens on. */
   address: string;
+  /** Registers the chain methods once the node is open (before that, only `system_*` and `/health`). */
+  attach(node: ServedNode): void;
   close(): Promise<void>;
 }
 
 /**
- * Starts the JSON-RPC server (HTTP and WebSocket on one port, `/health`, `/health/readiness`) with the
- * `system_*` methods that describe the node. `node()` is undefined until the node is open: the port is bound
- * first, so a port in use is reported before the database opens; until then `/health` says 0 peers.
+ * Starts the JSON-RPC server (HTTP and WebSocket on one port, `/health`, `/health/readiness`). The port is bound
+ * before the node opens its database, so a port in use is reported first; `attach` then registers Substrate's
+ * `system_*`, `chain_*`, `state_*` and `author_*` methods on the node's chain.
  */
 export async function startRpc(
   flags: RpcFlags,
@@ -23,7 +44,6 @@ export async function startRpc(
 ): Promise<RpcHandle> {
   const health = () => {
     const n = ctx.node();
-    // A dev network of one node has nobody to peer with; every parapipe chain spec is multi-node.
     return { peers: n?.peers() ?? 0, isSyncing: n === undefined, shouldHavePeers: true };
   };
   const server = createRpcServer(
@@ -39,19 +59,42 @@ export async function startRpc(
     },
     { logger: log.child({ module: "rpc" }), health },
   );
-  server.register("system_name", () => "parapipe");
-  server.register("system_version", () => VERSION);
-  server.register("system_chain", () => ctx.spec.name);
-  server.register("system_chainType", () => ctx.spec.chainType);
-  server.register("system_properties", () => ctx.spec.properties);
-  server.register("system_health", health);
-  server.register("system_nodeRoles", () => [ctx.node()?.role === "AUTHORITY" ? "Authority" : "Full"]);
-  server.register("system_localPeerId", () => ctx.node()?.peerId ?? null);
-  server.register("system_localListenAddresses", () => {
-    const n = ctx.node();
-    return n ? n.listenAddrs() : [];
-  });
   await server.listen();
   const a = server.address();
-  return { address: `${a.host}:${a.port}`, close: () => server.close() };
+  return {
+    address: `${a.host}:${a.port}`,
+    attach(node) {
+      const c = node.rpc;
+      const api = runtimeRpcApi(c.runtime);
+      registerSubstrateRpc(
+        server,
+        {
+          chain: c.chain,
+          events: c.importer,
+          runtime: c.adapter,
+          pool: c.pool,
+          submit: (tx) => c.submit(tx),
+          // No runtime upgrades: every block runs the runtime of the spec.
+          runtimeApi: () => api,
+          registry: c.runtime.registry,
+          describeInvalid: (reason) => transactionValidityErrorOf(reason).rpc,
+          system: {
+            name: "parapipe",
+            version: VERSION,
+            chain: ctx.spec.name,
+            chainType: ctx.spec.chainType,
+            properties: { ...ctx.spec.properties },
+            roles: [node.role === "AUTHORITY" ? "Authority" : "Full"],
+            peerId: () => node.peerId,
+            listenAddrs: () => node.listenAddrs(),
+            peers: () => node.peerInfo(),
+            isSyncing: () => false,
+            health,
+          },
+        },
+        { logger: log.child({ module: "rpc" }) },
+      );
+    },
+    close: () => server.close(),
+  };
 }

@@ -10,7 +10,7 @@ import type { Registry } from "prom-client";
 import { type ParsedArgs, str } from "./args.js";
 import { type BaseDirs, logFilterOf, prometheusOf, type RpcFlags, rpcFlagsOf } from "./nodeFlags.js";
 import { removeTree } from "./paths.js";
-import { type RpcHandle, startRpc } from "./rpc.js";
+import { type RpcChain, type RpcHandle, startRpc } from "./rpc.js";
 import { VERSION } from "./version.js";
 
 /** What `serveNode` needs from a started node of either kind. */
@@ -26,10 +26,29 @@ export interface ServedNode {
   readyTransactions?: () => number;
   /** Node-kind metrics (registered on the node's registry). */
   registerMetrics?(registry: Registry): void;
+  /** Connected peers for `system_peers`. */
+  peerInfo(): Array<{ peerId: string; roles: string; bestHash: string; bestNumber: number }>;
+  /** The chain the JSON-RPC server serves. */
+  rpc: RpcChain;
   /** An extra informant suffix (a collator's segment and relay view). */
   informant?(): string;
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * `system_peers` entries: each connected peer with the highest block it has sent us (the genesis until it sends
+ * one). Peers do not exchange roles in parapipe's handshake, so every peer is reported as `FULL`.
+ */
+export function peerInfoOf(
+  peers: string[],
+  sync: { bestOf(peer: string): { hash: Uint8Array; number: number } | undefined },
+  genesisHash: Uint8Array,
+): Array<{ peerId: string; roles: string; bestHash: string; bestNumber: number }> {
+  return peers.map((peerId) => {
+    const best = sync.bestOf(peerId);
+    return { peerId, roles: "FULL", bestHash: toHex(best?.hash ?? genesisHash), bestNumber: best?.number ?? 0 };
+  });
 }
 
 /** Everything a node command resolved from its flags before opening the node. */
@@ -87,9 +106,8 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
       cleanup.push(() => server.close());
       log.info({}, `〽️ Prometheus exporter started at ${prom.host}:${server.address()?.port}`);
     }
-    let rpc: RpcHandle | undefined;
-    rpc = await startRpc(rpcFlags, { spec: l.spec, name: l.name, node: () => node }, log);
-    cleanup.push(() => rpc?.close() ?? Promise.resolve());
+    const rpc: RpcHandle = await startRpc(rpcFlags, { spec: l.spec, name: l.name, node: () => node }, log);
+    cleanup.push(() => rpc.close());
     log.info({}, `Running JSON-RPC server: addr=${rpc.address}`);
 
     node = await l.open(log);
@@ -98,6 +116,7 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
     log.info({}, `🔨 Initializing Genesis block/state (header-hash: ${toHex(node.genesisHash)})`);
     log.info({}, `🏷  Local node identity is: ${node.peerId}`);
     log.info({}, `👤 Role: ${node.role}`);
+    rpc.attach(node);
     await node.start();
     for (const a of node.listenAddrs()) log.info({}, `🔍 Listening for new connections on ${a}`);
     if (registry) {

@@ -1,12 +1,5 @@
 import { join } from "node:path";
-import {
-  createNetwork,
-  GossipValidationError,
-  loadOrCreateNodeKey,
-  type Network,
-  type NodeKey,
-  topicName,
-} from "@parapipe/network";
+import { createNetwork, loadOrCreateNodeKey, type Network, type NodeKey, topicName } from "@parapipe/network";
 import {
   BlockImporter,
   type BlockInfo,
@@ -16,10 +9,10 @@ import {
   type Logger,
   PARA_PROTOCOLS,
   PARA_TOPICS,
-  PoolError,
   RELAY_PROTOCOLS,
   SerialQueue,
   silentLogger,
+  TransactionGossip,
   TxPool,
 } from "@parapipe/node";
 import {
@@ -172,9 +165,10 @@ export class CollatorNode {
   } = {};
   /** Para blocks over the network. */
   readonly sync: BlockSync;
+  /** Para transactions over gossip (submitted here or received). */
+  readonly txGossip: TransactionGossip;
   private readonly queue = new SerialQueue();
   private readonly collations = new Map<string, Collation>();
-  private readonly txTopic: string;
   private readonly now: () => number;
   private view?: RelayView;
   private closed = false;
@@ -198,7 +192,10 @@ export class CollatorNode {
     private readonly log: Logger,
   ) {
     this.now = opts.now ?? Date.now;
-    this.txTopic = topicName(relay.genesisHash, "para", PARA_TOPICS.tx, genesisHash);
+    this.txGossip = new TransactionGossip(
+      { topic: topicName(relay.genesisHash, "para", PARA_TOPICS.tx, genesisHash) },
+      { network, pool, logger: log },
+    );
     this.sync = new BlockSync(
       {
         topic: topicName(relay.genesisHash, "para", PARA_TOPICS.block, genesisHash),
@@ -377,9 +374,7 @@ export class CollatorNode {
    * (`INVALID_TRANSACTION` with the runtime's reason, `ALREADY_IMPORTED`, `POOL_FULL` ...).
    */
   async submitTransaction(tx: Uint8Array): Promise<Uint8Array> {
-    const r = await this.pool.submit(tx);
-    await this.network.gossip.publish(this.txTopic, tx).catch(() => 0);
-    return r.hash;
+    return (await this.txGossip.submit(tx)).hash;
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -387,12 +382,7 @@ export class CollatorNode {
 
   private wire(): void {
     this.sync.wire();
-    this.network.gossip.subscribe({
-      topic: this.txTopic,
-      maxBytes: 64 * 1024,
-      validate: (bytes) => this.validateTx(bytes),
-      handle: () => {},
-    });
+    this.txGossip.wire();
     const rr = this.relay.network.reqresp;
     rr.register({
       name: RELAY_PROTOCOLS.fetchCollation,
@@ -414,26 +404,6 @@ export class CollatorNode {
       const len = this.segmentLength;
       if (len > this.stats.maxSegmentLength) this.stats.maxSegmentLength = len;
     });
-  }
-
-  private async validateTx(bytes: Uint8Array): Promise<void> {
-    try {
-      await this.pool.submit(bytes);
-    } catch (e) {
-      if (e instanceof PoolError) {
-        const t = e.type as { code: string; reason?: { type?: { error?: { kind?: string; reason?: string } } } };
-        const err = t.reason?.type?.error;
-        // [REJECT] Not a transaction, or one that can never be valid (bad signature, bad signer).
-        if (
-          t.code === "INVALID_TRANSACTION" &&
-          (err?.kind === "Undecodable" || err?.reason === "BadProof" || err?.reason === "BadSigner")
-        )
-          throw new GossipValidationError("REJECT", { code: err.reason ?? err.kind ?? "INVALID" }, e.message);
-        // [IGNORE] Known, stale, or not acceptable here now (pool full, future nonce ...).
-        throw new GossipValidationError("IGNORE", { code: t.code }, e.message);
-      }
-      throw e;
-    }
   }
 
   // ---------------------------------------------------------------------------------------------------------

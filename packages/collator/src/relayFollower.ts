@@ -6,7 +6,10 @@ import {
   frameChainRuntime,
   type Logger,
   RelayChainNode,
+  type SubmitResult,
   silentLogger,
+  type TxPool,
+  type TxWatcher,
 } from "@parapipe/node";
 import type { ChainSpec } from "@parapipe/primitives";
 import { relay, relayGenesisFromSpec } from "@parapipe/runtime";
@@ -25,7 +28,8 @@ export interface RelayFollowerOptions {
  * The relay-chain node a collator embeds (Cumulus' in-process relay chain): a `RelayChainNode` (relay block
  * import and sync, finality from the validators' votes, its own LevelDB) with the relay runtime, so the collator
  * proves `Paras.Heads` and the relay slot from its own state; its network also carries the collator protocol
- * (advertise, fetch, seconded). It never authors or votes.
+ * (advertise, fetch, seconded) and relay transactions (submitted to it, they reach the validators' pools). It
+ * never authors or votes.
  */
 export class RelayFollower {
   private constructor(
@@ -49,6 +53,18 @@ export class RelayFollower {
   }
   get genesisHash(): Uint8Array {
     return this.node.genesisHash;
+  }
+  /** Relay transactions (this node's view; validators include them). */
+  get pool(): TxPool {
+    return this.node.pool;
+  }
+
+  /**
+   * Submits a relay transaction to the pool and gossips it to the relay network. Rejects with `PoolError`
+   * (`INVALID_TRANSACTION` with the runtime's reason, `ALREADY_IMPORTED`, `POOL_FULL` ...).
+   */
+  submitTransaction(tx: Uint8Array, watcher?: TxWatcher): Promise<SubmitResult> {
+    return this.node.submitTransaction(tx, watcher);
   }
 
   /** Opens the relay database and network (not yet started). */

@@ -72,6 +72,8 @@ export {
 } from "./prometheus.js";
 export { PARA_PROTOCOLS, PARA_TOPICS, RELAY_PROTOCOLS, RELAY_TOPICS } from "./protocols.js";
 export { RelayChainNode, type RelayChainNodeOptions } from "./relayChainNode.js";
+export type { ExtrinsicStatusJson } from "./rpc/author.js";
+export type { SignedBlockJson } from "./rpc/chain.js";
 export { RPC_ERROR_CODES, RpcError, RpcServerError, type RpcServerErrorType } from "./rpc/errors.js";
 export {
   DEFAULT_CORS,
@@ -103,7 +105,29 @@ export {
   type SubscriptionCleanup,
   type SubscriptionSink,
 } from "./rpc/server.js";
+export { STORAGE_KEYS_PAGED_MAX_COUNT, type StorageChangeSetJson } from "./rpc/state.js";
+export {
+  type RuntimeApiBlock,
+  type RuntimeCallErrorCode,
+  type RuntimeRpcApi,
+  registerSubstrateRpc,
+  SUBSTRATE_RPC_ERROR_CODES,
+  type SubstratePeerInfo,
+  type SubstrateRpcBackend,
+  type SubstrateRpcChain,
+  type SubstrateRpcKeystore,
+  type SubstrateRpcOptions,
+  type SubstrateRpcPool,
+  type SubstrateSystemInfo,
+} from "./rpc/substrate.js";
+export type { HeaderJson } from "./rpc/substrateContext.js";
 export { BlockSync, type BlockSyncModules, type BlockSyncOptions, MAX_BLOCKS_PER_RESPONSE } from "./sync/blockSync.js";
+export {
+  TransactionGossip,
+  type TransactionGossipErrorType,
+  type TransactionGossipModules,
+  type TransactionGossipOptions,
+} from "./txPool/txGossip.js";
 export {
   type PoolChain,
   type PoolTransaction,

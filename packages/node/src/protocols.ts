@@ -10,6 +10,8 @@ export const RELAY_TOPICS = {
   finality: "finality",
   statement: "statement",
   bitfield: "bitfield",
+  /** Signed relay-chain transactions, shared among every relay node (validators and collators' relay nodes). */
+  tx: "tx",
 } as const;
 
 /** Relay-network request/response protocols. */

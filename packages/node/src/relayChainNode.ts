@@ -8,6 +8,8 @@ import { FinalityVoteGossip, finalityVotePayload } from "./finality/voteGossip.j
 import type { ChainRuntime, Logger } from "./interface.js";
 import { RELAY_PROTOCOLS, RELAY_TOPICS } from "./protocols.js";
 import { BlockSync } from "./sync/blockSync.js";
+import { TransactionGossip } from "./txPool/txGossip.js";
+import { type SubmitResult, TxPool, type TxPoolOptions, type TxWatcher } from "./txPool/txPool.js";
 import { silentLogger } from "./util.js";
 
 /** Options of `RelayChainNode.open`. */
@@ -27,23 +29,31 @@ export interface RelayChainNodeOptions {
   bootnodes?: string[];
   /** The libp2p identity (else the one in the base path, created on first start). */
   nodeKey?: NodeKey;
+  /** Bounds of the relay transaction pool. */
+  txPool?: TxPoolOptions;
 }
 
 /**
  * What every relay-chain node is, the validator and the collator's embedded relay node alike: the chain
  * database, block import, GRANDPA-lite finality from the validators' signed votes, and a libp2p host with the
- * relay block topic (`BlockSync`: import during validation, sync by range) and the finality topic
- * (`FinalityVoteGossip`). The runtime is injected. A validator adds authoring, votes and backing on top.
+ * relay block topic (`BlockSync`: import during validation, sync by range), the finality topic
+ * (`FinalityVoteGossip`) and the transaction topic (`TransactionGossip`: a relay transaction submitted to any
+ * relay node reaches every pool, so whichever validator authors next includes it). The runtime is injected. A
+ * validator adds authoring, votes and backing on top.
  */
 export class RelayChainNode {
   readonly sync: BlockSync;
   readonly votes: FinalityVoteGossip;
+  /** Relay transactions over gossip (submitted here or received). */
+  readonly txGossip: TransactionGossip;
   private closed = false;
 
   private constructor(
     readonly chain: ChainDb,
     readonly importer: BlockImporter,
     readonly finality: FinalityTracker,
+    /** Relay transactions, validated at the best block, following import and finality. */
+    readonly pool: TxPool,
     readonly network: Network,
     readonly genesisHash: Uint8Array,
     slotMs: number,
@@ -59,8 +69,13 @@ export class RelayChainNode {
       { topic: topicName(genesisHash, "relay", RELAY_TOPICS.finality), genesisHash, voters },
       { network, finality, logger: log },
     );
+    this.txGossip = new TransactionGossip(
+      { topic: topicName(genesisHash, "relay", RELAY_TOPICS.tx) },
+      { network, pool, logger: log },
+    );
     this.sync.wire();
     this.votes.wire();
+    this.txGossip.wire();
   }
 
   /** Opens the database and the network (not yet started). */
@@ -71,6 +86,7 @@ export class RelayChainNode {
       { genesis: o.genesis, chainId: o.chainId },
       { runtime: o.runtime, logger: log },
     );
+    let pool: TxPool | undefined;
     try {
       const importer = new BlockImporter({}, { chain, runtime: o.runtime, logger: log });
       const g = o.genesis.hash;
@@ -86,13 +102,20 @@ export class RelayChainNode {
           },
         },
       );
+      pool = new TxPool(o.txPool ?? {}, {
+        runtime: o.runtime,
+        chain,
+        events: importer,
+        logger: log.child({ module: "txpool" }),
+      });
       const nodeKey = o.nodeKey ?? (await loadOrCreateNodeKey(join(o.basePath, "network", "secret_ed25519")));
       const network = await createNetwork(
         { listen: o.listen, bootnodes: o.bootnodes ?? [], nodeKey, genesisHash: g },
         { logger: log },
       );
-      return new RelayChainNode(chain, importer, finality, network, g, o.slotMs, o.runtime, o.voters, log);
+      return new RelayChainNode(chain, importer, finality, pool, network, g, o.slotMs, o.runtime, o.voters, log);
     } catch (e) {
+      await pool?.close();
       await chain.close();
       throw e;
     }
@@ -104,12 +127,21 @@ export class RelayChainNode {
     this.sync.start();
   }
 
+  /**
+   * Submits a relay transaction to the pool and gossips it to the other relay nodes. Rejects with `PoolError`
+   * (`INVALID_TRANSACTION` with the runtime's reason, `ALREADY_IMPORTED`, `POOL_FULL` ...).
+   */
+  submitTransaction(tx: Uint8Array, watcher?: TxWatcher): Promise<SubmitResult> {
+    return this.txGossip.submit(tx, watcher);
+  }
+
   /** Stops in reverse order; safe to call twice. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.sync.close();
     await this.network.stop();
+    await this.pool.close();
     await this.finality.close();
     await this.importer.close();
     await this.chain.close();

@@ -12,7 +12,10 @@ import {
   RELAY_PROTOCOLS,
   RELAY_TOPICS,
   RelayChainNode,
+  type SubmitResult,
   silentLogger,
+  type TxPool,
+  type TxWatcher,
 } from "@parapipe/node";
 import {
   blake2_256,
@@ -24,7 +27,7 @@ import {
   sr25519Verify,
   toHex,
 } from "@parapipe/primitives";
-import { relay, relayGenesisFromSpec } from "@parapipe/runtime";
+import { relay, relayGenesisFromSpec, TransactionValidityError } from "@parapipe/runtime";
 import { Bucket } from "@parapipe/storage";
 import type { Codec } from "@polkadot/types/types";
 import { type CheckedStatement, StatementTable } from "./backing/statementTable.js";
@@ -90,6 +93,8 @@ export interface AuthoredBlockReport {
   included: Uint8Array[];
   timedOut: Uint8Array[];
   rejected: Array<{ candidateHash: Uint8Array; code: string }>;
+  /** Pool transactions put in the block. */
+  transactions: number;
 }
 
 /** Request/response protocol names. */
@@ -104,6 +109,7 @@ export const TOPICS = RELAY_TOPICS;
  * re-executes them in PVF workers, gossips Seconded/Valid statements, backs candidates at quorum, keeps a
  * fragment chain per para (prospective parachains), puts backable candidates in its blocks (provisioner),
  * fetches and stores PoVs for availability and signs availability bitfields a third of a slot after import.
+ * Relay transactions submitted to any relay node reach its pool over gossip; its blocks carry the ready ones.
  * Wired in one place (`init`), closed in reverse order.
  */
 export class RelayValidatorNode {
@@ -175,6 +181,7 @@ export class RelayValidatorNode {
       finality: topicName(genesisHash, "relay", TOPICS.finality),
       statement: topicName(genesisHash, "relay", TOPICS.statement),
       bitfield: topicName(genesisHash, "relay", TOPICS.bitfield),
+      tx: topicName(genesisHash, "relay", TOPICS.tx),
     };
   }
 
@@ -229,6 +236,19 @@ export class RelayValidatorNode {
   /** The finalized block. */
   get finalized() {
     return this.chain.finalized;
+  }
+
+  /** Relay transactions waiting for a block (shared with the other relay nodes over gossip). */
+  get pool(): TxPool {
+    return this.base.pool;
+  }
+
+  /**
+   * Submits a relay transaction to the pool and gossips it to the other relay nodes. Rejects with `PoolError`
+   * (`INVALID_TRANSACTION` with the runtime's reason, `ALREADY_IMPORTED`, `POOL_FULL` ...).
+   */
+  submitTransaction(tx: Uint8Array, watcher?: TxWatcher): Promise<SubmitResult> {
+    return this.base.submitTransaction(tx, watcher);
   }
 
   /** Joins the network and starts authoring. */
@@ -327,6 +347,7 @@ export class RelayValidatorNode {
   }
 
   private async author(slot: bigint, key: Sr25519Keypair): Promise<void> {
+    const started = this.now();
     await this.importer.idle();
     const best = this.chain.best;
     const parentHeader = await this.chain.header(best.hash);
@@ -336,6 +357,13 @@ export class RelayValidatorNode {
       (a, b) => a.validatorIndex - b.validatorIndex,
     );
     const backedCandidates = await this.provisioner();
+    // The pool has followed the best block (its maintenance is queued behind the import), so ready means ready
+    // on top of `best`. An array: `withState` may run the build again after loading missing trie nodes.
+    await this.pool.idle();
+    const transactions = [...this.pool.ready()].map((t) => t.bytes);
+    // Build within a third of the slot (2 s at 6 s slots, the collator's authoring budget too), so the block
+    // has the rest of the slot to reach and be imported by the others.
+    const deadline = { now: this.now, deadlineMs: this.now() + Math.floor(this.slotMs / 3) };
     const built = await this.chain.withState((store) => {
       const r = relay.buildRelayBlock(this.runtime, {
         store,
@@ -345,10 +373,15 @@ export class RelayValidatorNode {
         bitfields,
         backedCandidates,
         timestampMs: slot * BigInt(this.slotMs),
+        transactions,
+        deadline,
       });
       if (!r.ok) throw r.error;
       return r.value;
     });
+    // Never valid on this chain (bad nonce, cannot pay ...): out of the pool, its watchers told why.
+    for (const r of built.rejected)
+      await this.pool.reportInvalid(blake2_256(r.bytes), new TransactionValidityError(r.error)).catch(() => {});
     const block = built.block;
     const res = await this.importer.import(block, "own", {
       executed: {
@@ -373,6 +406,7 @@ export class RelayValidatorNode {
       included: built.paraInherent.included,
       timedOut: built.paraInherent.timedOut,
       rejected: built.paraInherent.rejected.map((r) => ({ candidateHash: r.candidateHash, code: r.error.code })),
+      transactions: built.included.length,
     };
     for (const l of this.authoredListeners) l(report);
     this.log.info(
@@ -381,8 +415,9 @@ export class RelayValidatorNode {
         hash: toHex(built.hash),
         backed: built.paraInherent.backed.length,
         included: built.paraInherent.included.length,
+        txs: built.included.length,
       },
-      `Prepared block for proposing at ${res.number}`,
+      `Prepared block for proposing at ${res.number} (${this.now() - started} ms)`,
     );
     await this.sync.publish(block);
   }

@@ -34,4 +34,5 @@ export * from "./parachain/result.js";
 export * from "./parachain/runtime.js";
 export * from "./parachain/signing.js";
 export * as relay from "./relay/index.js";
+export * from "./runtimeApi.js";
 export { paraGenesisFromSpec, relayGenesisFromSpec, type SpecGenesis } from "./specGenesis.js";

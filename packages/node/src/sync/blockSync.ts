@@ -52,6 +52,8 @@ export class BlockSync {
   private lastProgress = { number: -1, at: 0 };
   private readonly unsubscribe: Array<() => void> = [];
   private readonly log: Logger;
+  /** The highest block each peer has sent us (announced or forwarded): what `system_peers` reports. */
+  private readonly peerBest = new Map<string, { hash: Uint8Array; number: number }>();
 
   constructor(
     private readonly opts: BlockSyncOptions,
@@ -128,12 +130,24 @@ export class BlockSync {
       // [REJECT] The block does not execute (bad seal, invalid extrinsic, wrong state root ...).
       throw verdict("REJECT", r.error.code, r.error.message);
     }
+    if (r.status === "imported") this.notePeerBlock(from, hash, r.number);
     if (r.status === "unknownParent") {
       // [IGNORE] Unknown parent: sync from the peer that sent it.
       void this.syncFrom(from);
       throw verdict("IGNORE", "UNKNOWN_PARENT", "unknown parent, syncing");
     }
     if (r.status === "known") throw verdict("IGNORE", "KNOWN_BLOCK", "block already known");
+  }
+
+  private notePeerBlock(peer: string, hash: Uint8Array, number: number | undefined): void {
+    if (number === undefined) return;
+    const prev = this.peerBest.get(peer);
+    if (!prev || number > prev.number) this.peerBest.set(peer, { hash, number });
+  }
+
+  /** The highest block `peer` has sent (announced or forwarded), if any. */
+  bestOf(peer: string): { hash: Uint8Array; number: number } | undefined {
+    return this.peerBest.get(peer);
   }
 
   private async serve(req: Uint8Array): Promise<Uint8Array> {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createNetwork, generateNodeKey, type Network, ReqRespError, topicName } from "@parapipe/network";
 import { cryptoReady, devKeypair, registry, sr25519Sign, toHex } from "@parapipe/primitives";
-import { relay } from "@parapipe/runtime";
+import { makeCall, relay, signExtrinsic } from "@parapipe/runtime";
 import { encode, signFinalityVote } from "../../src/messages.js";
 import { PROTOCOLS, type RelayValidatorNode, TOPICS } from "../../src/node.js";
 import { relaySpec, type TestRelayNetwork, waitFor } from "../utils/network.js";
@@ -19,6 +19,7 @@ const TOPIC_LIMITS: Record<keyof typeof TOPICS, number> = {
   finality: 256,
   statement: 64 * 1024,
   bitfield: 1024,
+  tx: 64 * 1024,
 };
 
 /** The request limits the validator registers with (node.ts `wire()`), and each protocol's burst budget. */
@@ -181,11 +182,34 @@ async function malformedGossip(prng: Prng, n0: RelayValidatorNode): Promise<Reco
     { label: "a bitfield of validator 99", bytes: bitfield(99, signed.signature) },
   ];
 
+  // tx: a signed transfer, cut; the same transfer with a flipped signature byte (BadProof).
+  const rt = n0.runtime;
+  const transfer = signExtrinsic(
+    rt.registry,
+    makeCall(rt.registry, "balances", "transferKeepAlive", [{ Id: eve.publicKey }, 10n ** 12n]),
+    alice,
+    {
+      nonce: 0,
+      genesisHash: genesis,
+      specVersion: rt.version.specVersion,
+      transactionVersion: rt.version.transactionVersion,
+    },
+  );
+  // v4 signed layout: compact length (2 bytes), 0x84, address (0x00 + 32 bytes), type 0x01, then the signature.
+  const badProof = transfer.slice();
+  badProof[45] = badProof[45]! ^ 0xff;
+  const txCases = [
+    ...garbage(prng, TOPIC_LIMITS.tx, 40, [TOPIC_LIMITS.tx + 1, 256 * 1024]),
+    ...truncations("a signed transfer", transfer, prng),
+    { label: "a transfer with a flipped signature byte", bytes: badProof },
+  ];
+
   return {
     block: shuffle(prng, blockCases),
     finality: shuffle(prng, finalityCases),
     statement: shuffle(prng, statementCases),
     bitfield: shuffle(prng, bitfieldCases),
+    tx: shuffle(prng, txCases),
   };
 }
 

@@ -131,13 +131,15 @@ export function palletEvents<N extends string>(
 /** SCALE-encodes a value of a registry type, with fast paths for the hot primitive types. */
 export function encodeValue(registry: TypeRegistry, type: string, value: unknown): Uint8Array {
   if (value instanceof Uint8Array && (type === "AccountId32" || type === "H256" || type === "AccountId")) return value;
-  // Pre-encoded values (callers caching an encoding, e.g. DispatchInfo) pass through.
-  if (value instanceof Uint8Array && type !== "Bytes" && type !== "Vec<u8>") return value;
-  if (typeof value === "bigint" && (type === "u128" || type === "Balance")) return u128Le(value);
-  // A codec is taken as already of the field's type (the caller built it from the same registry).
+  // A codec is taken as already of the field's type (the caller built it from the same registry). Checked
+  // before the pre-encoded pass-through: `Bytes`-like codecs (HeadData ...) are Uint8Arrays of their content,
+  // their encoding adds the length prefix.
   if (value !== null && typeof value === "object" && "toU8a" in value && typeof value.toU8a === "function") {
     return (value as Codec).toU8a();
   }
+  // Pre-encoded values (callers caching an encoding, e.g. DispatchInfo) pass through.
+  if (value instanceof Uint8Array && type !== "Bytes" && type !== "Vec<u8>") return value;
+  if (typeof value === "bigint" && (type === "u128" || type === "Balance")) return u128Le(value);
   return registry.createType(type, value).toU8a();
 }
 

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
+import { cryptoReady, devKeypair } from "@parapipe/primitives";
 import { Keyring } from "@polkadot/keyring";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import { expandMetadata, type GenericCall, type GenericExtrinsic, Metadata, TypeRegistry } from "@polkadot/types";
@@ -8,6 +9,16 @@ import { compactStripLength, u8aConcat, u8aToHex } from "@polkadot/util";
 import { blake2AsU8a, cryptoWaitReady, encodeAddress, xxhashAsU8a } from "@polkadot/util-crypto";
 import { buildMetadataV14, createMetadataRegistry, decodeMetadata, MetadataError } from "../../src/frame/metadata.js";
 import type { PalletMetadataDef, RuntimeMetadataDef } from "../../src/frame/metadataTypes.js";
+import type { DevParachain } from "../../src/parachain/devChain.js";
+import type { ParachainRuntime } from "../../src/parachain/runtime.js";
+import {
+  ASYNC_HOST_CONFIGURATION,
+  collateOnRelay,
+  DevRelayChain,
+  type RelayHostConfiguration,
+  RelayRuntime,
+} from "../../src/relay/index.js";
+import { devChain } from "./fixtures.js";
 
 // The runtime's own named types, as a runtime registers them before building its metadata.
 const RUNTIME_TYPES = {
@@ -743,5 +754,254 @@ describe("buildMetadataV14", () => {
       () => buildMetadataV14(reg, badDoubleMap),
       (e: unknown) => e instanceof MetadataError && e.code === "INVALID_DEFINITION",
     );
+  });
+});
+
+// ---- The runtimes' own metadata: what polkadot-js, PAPI and Zombienet read ---------------------------------
+
+const VALIDATOR_KEYS = ["Alice", "Bob", "Charlie", "Dave"].map((n) => devKeypair(n));
+
+/** A relay chain (4 dev validators, 6 s slots) with the dev parachain 2000 registered at genesis. */
+function relaySetup(host: Partial<RelayHostConfiguration> = {}): { relay: DevRelayChain; para: DevParachain } {
+  const para = devChain("async");
+  const runtime = new RelayRuntime({
+    specVersion: 7,
+    slotDurationMs: 6000,
+    existentialDeposit: 10_000_000_000n,
+    ss58Prefix: 42,
+    hostConfiguration: { ...ASYNC_HOST_CONFIGURATION, ...host },
+    validators: VALIDATOR_KEYS.map((k) => k.publicKey),
+  });
+  const relay = new DevRelayChain(runtime, {
+    balances: [[VALIDATOR_KEYS[0]!.publicKey, 10n ** 18n]],
+    paras: [{ paraId: 2000, genesisHead: para.head.header, validationCode: para.runtime.code }],
+  });
+  return { relay, para };
+}
+
+/** What `ApiPromise` does with the metadata: a registry with it set, and the decorated consts and queries. */
+function decorate(bytes: Uint8Array) {
+  const registry = new TypeRegistry();
+  const metadata = new Metadata(registry, bytes);
+  registry.setMetadata(metadata);
+  const { consts, query } = expandMetadata(registry, metadata);
+  type Query = ((...a: unknown[]) => Uint8Array) & {
+    meta: {
+      type: {
+        isPlain: boolean;
+        asPlain: { toNumber(): number };
+        asMap: { value: { toNumber(): number }; hashers: Array<{ type: string }> };
+      };
+    };
+  };
+  return {
+    registry,
+    metadata,
+    consts: consts as unknown as Record<string, Record<string, Codec>>,
+    query: query as unknown as Record<string, Record<string, Query>>,
+    /** The storage key polkadot-js queries (its key functions return it with a compact length prefix). */
+    key: (q: Query, ...args: unknown[]) => u8aToHex(compactStripLength(q(...args))[1]),
+  };
+}
+
+/** `System.Events` at a block, decoded by polkadot-js as `api.query.system.events.at(hash)` does. */
+function eventsAt(relay: DevRelayChain, d: ReturnType<typeof decorate>, number: number) {
+  const state = relay.runtime.stateAt(relay.store, relay.blocks[number]!.stateRoot);
+  const q = d.query["system"]!["events"]!;
+  const raw = state.get(compactStripLength(q())[1])!;
+  return d.registry.createType(d.registry.createLookupType(q.meta.type.asPlain.toNumber()), raw) as unknown as Array<{
+    event: { section: string; method: string; data: Codec[] };
+  }>;
+}
+
+describe("runtime metadata: what clients read", () => {
+  before(cryptoReady);
+
+  const runtimes = () => {
+    const para = devChain("async");
+    const { relay } = relaySetup();
+    return [
+      { name: "parachain", rt: para.runtime as ParachainRuntime | RelayRuntime, slot: 6000, ed: 1_000_000n, ss58: 5 },
+      {
+        name: "relay",
+        rt: relay.runtime as ParachainRuntime | RelayRuntime,
+        slot: 6000,
+        ed: 10_000_000_000n,
+        ss58: 42,
+      },
+    ];
+  };
+
+  it("both runtimes have System.Version (PAPI's spec/transaction version), BlockHashCount, SS58Prefix, Aura.SlotDuration and Balances.ExistentialDeposit", () => {
+    for (const { name, rt, slot, ed, ss58 } of runtimes()) {
+      const d = decorate(rt.metadata);
+      const version = d.consts["system"]!["version"]!.toJSON() as Record<string, unknown>;
+      assert.equal(version["specName"], rt.version.specName, name);
+      assert.equal(version["specVersion"], rt.version.specVersion, name);
+      assert.equal(version["transactionVersion"], rt.version.transactionVersion, name);
+      assert.equal((version["apis"] as unknown[]).length, rt.version.apis.length, name);
+      // PAPI reads the fields by their Rust names from the constant's type (signed-extensions/system-version.js).
+      const system = d.metadata.asLatest.pallets.find((p) => p.name.eq("System"))!;
+      const versionType = d.registry.lookup.getSiType(system.constants.find((c) => c.name.eq("Version"))!.type);
+      assert.equal(versionType.path.join("::"), "sp_version::RuntimeVersion");
+      const fields = versionType.def.asComposite.fields.map((f) => f.name.unwrap().toString());
+      assert.ok(fields.includes("spec_version") && fields.includes("transaction_version"), `${name}: ${fields}`);
+      assert.equal(d.consts["system"]!["blockHashCount"]!.toString(), "4096", name);
+      assert.equal(d.consts["system"]!["ss58Prefix"]!.toString(), String(ss58), name);
+      assert.equal(d.registry.chainSS58, ss58, name);
+      // Apps' block time and the mortal era length come from Aura.SlotDuration (api-derive signingInfo.ts).
+      assert.equal(d.consts["aura"]!["slotDuration"]!.toString(), String(slot), name);
+      assert.equal(d.consts["balances"]!["existentialDeposit"]!.toString(), ed.toString(), name);
+    }
+    const sync = devChain("sync");
+    assert.equal(decorate(sync.runtime.metadata).consts["aura"]!["slotDuration"]!.toString(), "12000");
+  });
+
+  it("both runtimes declare the template's signed extensions with the types PAPI encodes them with", () => {
+    for (const { name, rt } of runtimes()) {
+      const v14 = decodeMetadata(rt.metadata).asV14;
+      const shape = (id: { toNumber(): number }) => {
+        const t = v14.lookup.getSiType(id.toNumber());
+        if (t.def.isTuple && t.def.asTuple.length === 0) return "()";
+        if (t.def.isPrimitive) return t.def.asPrimitive.toString().toLowerCase();
+        if (t.def.isCompact)
+          return `Compact<${v14.lookup.getSiType(t.def.asCompact.type).def.asPrimitive.toString().toLowerCase()}>`;
+        return t.path.join("::");
+      };
+      assert.deepEqual(
+        v14.extrinsic.signedExtensions.map((e) => [e.identifier.toString(), shape(e.type), shape(e.additionalSigned)]),
+        [
+          ["CheckNonZeroSender", "()", "()"],
+          ["CheckSpecVersion", "()", "u32"],
+          ["CheckTxVersion", "()", "u32"],
+          ["CheckGenesis", "()", "primitive_types::H256"],
+          ["CheckMortality", "sp_runtime::generic::era::Era", "primitive_types::H256"],
+          ["CheckNonce", "Compact<u32>", "()"],
+          ["CheckWeight", "()", "()"],
+          ["ChargeTransactionPayment", "Compact<u128>", "()"],
+        ],
+        name,
+      );
+      assert.deepEqual(
+        decorate(rt.metadata).registry.signedExtensions,
+        SIGNED_EXTENSIONS.map((s) => s.identifier),
+      );
+    }
+  });
+
+  it("keys System.Account(//Alice) on both runtimes, and Paras.Parachains / Paras.Heads(2000) on the relay, as ecosystem.md §1.5 has them", () => {
+    for (const { name, rt } of runtimes()) {
+      const d = decorate(rt.metadata);
+      assert.equal(d.key(d.query["system"]!["account"]!, devKeypair("Alice").publicKey), ALICE_ACCOUNT_KEY, name);
+    }
+    const { relay, para } = relaySetup();
+    const d = decorate(relay.runtime.metadata);
+    const parachains = d.query["paras"]!["parachains"]!;
+    assert.equal(d.key(parachains), "0xcd710b30bd2eab0352ddcc26417aa1940b76934f4cc08dee01012d059e1b83ee");
+    const heads = d.query["paras"]!["heads"]!;
+    const id = new Uint8Array([0xd0, 0x07, 0, 0]);
+    const headsKey = `0xcd710b30bd2eab0352ddcc26417aa1941b3c252fcb29d88eff4f3de5de4476c3${u8aToHex(xxhashAsU8a(id, 64)).slice(2)}d0070000`;
+    assert.equal(d.key(heads, 2000), headsKey);
+    assert.deepEqual(
+      heads.meta.type.asMap.hashers.map((h) => h.type),
+      ["Twox64Concat"],
+    );
+    // The values decode as Zombienet's `parachain 2000 is registered` / `block height` read them.
+    const state = relay.runtime.stateAt(relay.store, relay.head.stateRoot);
+    const list = d.registry.createType(
+      d.registry.createLookupType(parachains.meta.type.asPlain.toNumber()),
+      state.get(compactStripLength(parachains())[1])!,
+    );
+    assert.deepEqual(list.toJSON(), [2000]);
+    const head = d.registry.createType(
+      d.registry.createLookupType(heads.meta.type.asMap.value.toNumber()),
+      state.get(compactStripLength(heads(2000))[1])!,
+    );
+    assert.equal(u8aToHex(head.toU8a(true)), u8aToHex(para.head.header));
+  });
+
+  it("the relay declares ParaInclusion.CandidateBacked/CandidateIncluded/CandidateTimedOut and Session.NewSession", () => {
+    const d = decorate(relaySetup().relay.runtime.metadata);
+    const events = (pallet: string) => {
+      const p = d.metadata.asLatest.pallets.find((x) => x.name.eq(pallet))!;
+      return d.registry.lookup
+        .getSiType(p.events.unwrap().type)
+        .def.asVariant.variants.map((v) => [v.name.toString(), v.fields.map((f) => f.name.unwrap().toString())]);
+    };
+    assert.deepEqual(events("ParaInclusion"), [
+      ["CandidateBacked", ["candidate_receipt", "head_data", "core_index", "group_index"]],
+      ["CandidateIncluded", ["candidate_receipt", "head_data", "core_index", "group_index"]],
+      ["CandidateTimedOut", ["candidate_receipt", "head_data", "core_index"]],
+    ]);
+    assert.deepEqual(events("Session"), [["NewSession", ["session_index"]]]);
+  });
+
+  it("the relay deposits CandidateBacked, CandidateIncluded and CandidateTimedOut in System.Events, decodable by polkadot-js", () => {
+    const { relay, para } = relaySetup();
+    const d = decorate(relay.runtime.metadata);
+    const names = (n: number) => eventsAt(relay, d, n).map((e) => `${e.event.section}.${e.event.method}`);
+    relay.produce(); // #1
+    assert.ok(names(1).includes("session.NewSession"));
+    const col = collateOnRelay(para, relay, 1);
+    relay.produce({ backedCandidates: [relay.back(col.candidate, [{ validator: 0 }, { validator: 1 }])] }); // #2
+    const backed = eventsAt(relay, d, 2).find((e) => e.event.method === "CandidateBacked");
+    assert.ok(backed, names(2).join());
+    assert.equal(backed.event.section, "paraInclusion");
+    const receipt = backed.event.data[0] as unknown as { descriptor: { paraId: Codec }; hash: Codec };
+    assert.equal(receipt.descriptor.paraId.toString(), "2000");
+    assert.equal(u8aToHex(backed.event.data[1]!.toU8a(true)), u8aToHex(col.block.header.toU8a()));
+    relay.produce({ bitfields: relay.bitfields([0, 1, 3]) }); // #3
+    assert.ok(names(3).includes("paraInclusion.CandidateIncluded"), names(3).join());
+
+    const t = relaySetup({ availabilityPeriod: 3 });
+    t.relay.produce(); // #1
+    const c = collateOnRelay(t.para, t.relay, 1);
+    t.relay.produce({ backedCandidates: [t.relay.back(c.candidate, [{ validator: 0 }, { validator: 1 }])] }); // #2
+    t.relay.produce(); // #3
+    t.relay.produce(); // #4
+    t.relay.produce(); // #5 = 2 + 3
+    const td = decorate(t.relay.runtime.metadata);
+    assert.ok(
+      eventsAt(t.relay, td, 5).some(
+        (e) => `${e.event.section}.${e.event.method}` === "paraInclusion.CandidateTimedOut",
+      ),
+    );
+  });
+
+  it("the parachain exposes Inflation.ActiveInflationConfig (Astar's layout) and ParachainSystem.UnincludedSegment to storage queries", () => {
+    const chain = devChain("async");
+    chain.produce({ relaySlot: 100n });
+    chain.produce({ relaySlot: 101n });
+    const d = decorate(chain.runtime.metadata);
+    const state = chain.runtime.stateAt(chain.store, chain.head.stateRoot);
+    const read = (pallet: string, item: string) => {
+      const q = d.query[pallet]![item]!;
+      const raw = state.get(compactStripLength(q())[1]);
+      assert.ok(raw, `${pallet}.${item} is stored`);
+      return d.registry.createType(d.registry.createLookupType(q.meta.type.asPlain.toNumber()), raw);
+    };
+    assert.equal(
+      d.key(d.query["inflation"]!["activeInflationConfig"]!),
+      u8aToHex(u8aConcat(xxhashAsU8a("Inflation", 128), xxhashAsU8a("ActiveInflationConfig", 128))),
+    );
+    const cfg = read("inflation", "activeInflationConfig").toJSON() as Record<string, unknown>;
+    assert.deepEqual(Object.keys(cfg), [
+      "recalculationEra",
+      "issuanceSafetyCap",
+      "collatorRewardPerBlock",
+      "treasuryRewardPerBlock",
+      "dappRewardPoolPerEra",
+      "baseStakerRewardPoolPerEra",
+      "adjustableStakerRewardPoolPerEra",
+      "bonusRewardPoolPerPeriod",
+      "idealStakingRate",
+      "decayRate",
+      "decayFactor",
+    ]);
+    const active = chain.runtime.inflation.config(state);
+    assert.equal(BigInt(String(cfg["collatorRewardPerBlock"])), active.collatorRewardPerBlock);
+    assert.ok(read("inflation", "inflationParams"));
+    const segment = read("parachainSystem", "unincludedSegment") as unknown as Codec[];
+    assert.ok(Array.isArray(segment));
   });
 });
