@@ -1,6 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { keypairFromUri, type Sr25519Keypair, toHex } from "@parapipe/primitives";
+import { generateMnemonic, keypairFromUri, type Sr25519Keypair, toHex } from "@parapipe/primitives";
 import { CliError } from "./errors.js";
 
 /** The dev accounts `--alice` ... `--ferdie` stand for (Substrate's `Keyring` well-known accounts). */
@@ -81,4 +81,38 @@ export function keypairOfSuri(suri: string): Sr25519Keypair {
   } catch (e) {
     throw new CliError({ code: "KEY", reason: "secret URI" }, `invalid secret URI: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The keystore behind `author_insertKey`, `author_rotateKeys`, `author_hasKey` and `author_hasSessionKeys`
+ * (unsafe RPC methods). parapipe's session keys are one sr25519 key (`aura`: authoring, backing and
+ * availability use it), so the SCALE session keys are its 32 bytes. A node reads its key at start: a key
+ * inserted over RPC is used from the next start, as `key insert` is.
+ */
+export function rpcKeystore(keystore: Keystore) {
+  const has = (publicKey: Uint8Array, keyType: string) =>
+    existsSync(join(keystore.dir, `${hexOf(keyType)}${toHex(publicKey).slice(2)}`));
+  return {
+    insertKey(keyType: string, suri: string, publicKey: Uint8Array): void {
+      const pair = keypairOfSuri(suri);
+      if (toHex(pair.publicKey) !== toHex(publicKey))
+        throw new CliError(
+          { code: "KEY", reason: "public key" },
+          `the secret gives public key ${toHex(pair.publicKey)}, not ${toHex(publicKey)}`,
+        );
+      keystore.insert(keyType, suri);
+    },
+    rotateKeys(): Uint8Array {
+      const phrase = generateMnemonic(12);
+      keystore.insert("aura", phrase);
+      return keypairOfSuri(phrase).publicKey;
+    },
+    hasKey: has,
+    hasSessionKeys(sessionKeys: Uint8Array): boolean {
+      if (sessionKeys.length === 0 || sessionKeys.length % 32 !== 0) return false;
+      for (let i = 0; i < sessionKeys.length; i += 32)
+        if (!KEY_TYPES.some((t) => has(sessionKeys.subarray(i, i + 32), t))) return false;
+      return true;
+    },
+  };
 }

@@ -9,6 +9,7 @@ import {
 } from "@parapipe/node";
 import type { ChainSpec } from "@parapipe/primitives";
 import { type ParachainRuntime, type relay, runtimeRpcApi, transactionValidityErrorOf } from "@parapipe/runtime";
+import { Keystore, rpcKeystore } from "./keystore.js";
 import type { RpcFlags } from "./nodeFlags.js";
 import type { ServedNode } from "./serve.js";
 import { VERSION } from "./version.js";
@@ -39,7 +40,7 @@ export interface RpcHandle {
  */
 export async function startRpc(
   flags: RpcFlags,
-  ctx: { spec: ChainSpec; name: string; node: () => ServedNode | undefined },
+  ctx: { spec: ChainSpec; name: string; keystoreDir: string; node: () => ServedNode | undefined },
   log: Logger,
 ): Promise<RpcHandle> {
   const health = () => {
@@ -78,6 +79,7 @@ export async function startRpc(
           runtimeApi: () => api,
           registry: c.runtime.registry,
           describeInvalid: (reason) => transactionValidityErrorOf(reason).rpc,
+          keystore: rpcKeystore(new Keystore(ctx.keystoreDir)),
           system: {
             name: "parapipe",
             version: VERSION,

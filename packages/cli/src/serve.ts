@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import {
   createMetricsRegistry,
   createNodeLogger,
@@ -106,7 +107,11 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
       cleanup.push(() => server.close());
       log.info({}, `〽️ Prometheus exporter started at ${prom.host}:${server.address()?.port}`);
     }
-    const rpc: RpcHandle = await startRpc(rpcFlags, { spec: l.spec, name: l.name, node: () => node }, log);
+    const rpc: RpcHandle = await startRpc(
+      rpcFlags,
+      { spec: l.spec, name: l.name, keystoreDir: join(l.dirs.chain, "keystore"), node: () => node },
+      log,
+    );
     cleanup.push(() => rpc.close());
     log.info({}, `Running JSON-RPC server: addr=${rpc.address}`);
 
