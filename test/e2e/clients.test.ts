@@ -355,5 +355,28 @@ describe("polkadot-js, polkadot-api and Prometheus against a devnet", { timeout:
     assert.ok((c.get("parapipe_para_segment_length") ?? -1) >= 0);
     assert.ok((c.get("parapipe_collator_candidates_built_total") ?? 0) > 0);
     assert.ok([...r.keys()].some((k) => k.startsWith("parapipe_candidates_backed_total")));
+    // The chain machinery's and the pipeline's metrics, on every validator (relayProm + i) and the collator.
+    const validators = await Promise.all([0, 1, 2, 3].map((i) => scrape(ep.relayProm + i)));
+    const keys = (m: Map<string, number>) => [...m.keys()];
+    const sum = (prefix: string) =>
+      validators.reduce((n, m) => n + keys(m).reduce((x, k) => x + (k.startsWith(prefix) ? (m.get(k) ?? 0) : 0), 0), 0);
+    for (const m of [...validators, c]) {
+      assert.ok(
+        keys(m).some((k) => /^parapipe_gossip_messages_total\{.*topic="(relay|para)\/block".*\}$/.test(k)),
+        "gossip verdicts by short topic",
+      );
+      assert.ok(keys(m).some((k) => k.startsWith('parapipe_block_import_total{origin="network",result="imported"}')));
+      assert.ok(keys(m).some((k) => k.startsWith("parapipe_reqresp_requests_total{")));
+    }
+    assert.ok(
+      validators.some((m) => (m.get('parapipe_candidates_total{stage="seconded"}') ?? 0) > 0),
+      "a validator seconded",
+    );
+    assert.ok(sum('parapipe_candidates_total{stage="advertised"}') > 0);
+    assert.ok(sum('parapipe_candidates_total{stage="included"}') > 0);
+    assert.ok(sum("parapipe_pvf_execution_seconds_count") > 0, "PVF executions timed");
+    assert.ok(validators.some((m) => keys(m).some((k) => k.startsWith("parapipe_candidate_stage_seconds_bucket{"))));
+    assert.ok(sum('parapipe_candidate_stage_seconds_count{stage="validation"}') > 0);
+    assert.ok(sum('parapipe_candidate_stage_seconds_count{stage="inclusion"}') > 0);
   });
 });

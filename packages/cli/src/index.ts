@@ -5,5 +5,6 @@ export { DEVNET_COMMAND, PARAPIPE_BIN } from "./commands/devnet.js";
 export { VALIDATOR_COMMAND } from "./commands/validator.js";
 export { CliError, type CliErrorType } from "./errors.js";
 export { main, topHelp } from "./main.js";
+export { createRelayValidatorMetrics } from "./metrics.js";
 export { parseMetricsText } from "./metricsText.js";
 export { DEFAULT_PORTS, NODE_FLAGS, RELAY_FLAGS } from "./nodeFlags.js";

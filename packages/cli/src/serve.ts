@@ -24,7 +24,6 @@ export interface ServedNode {
   peers(): number;
   peerId: string;
   listenAddrs(): string[];
-  readyTransactions?: () => number;
   /** Node-kind metrics (registered on the node's registry). */
   registerMetrics?(registry: Registry): void;
   /** Connected peers for `system_peers`. */
@@ -61,7 +60,11 @@ export interface NodeLaunch {
   name: string;
   /** Lines printed at start after the common ones (para id, relay chain, ...). */
   describe: string[];
-  open(log: Logger): Promise<ServedNode>;
+  /**
+   * Opens the node. `registry` is the Prometheus registry (absent with `--no-prometheus`), created before the
+   * node so that its importer, pool, network and pipeline report to it from the first block.
+   */
+  open(log: Logger, registry?: Registry): Promise<ServedNode>;
 }
 
 const short = (h: Uint8Array) => {
@@ -115,7 +118,7 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
     cleanup.push(() => rpc.close());
     log.info({}, `Running JSON-RPC server: addr=${rpc.address}`);
 
-    node = await l.open(log);
+    node = await l.open(log, registry);
     const opened = node;
     cleanup.push(() => opened.close());
     log.info({}, `🔨 Initializing Genesis block/state (header-hash: ${toHex(node.genesisHash)})`);
@@ -130,7 +133,6 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
         best: () => opened.best().number,
         finalized: () => opened.finalized().number,
         peers: () => opened.peers(),
-        ...(opened.readyTransactions ? { readyTransactions: opened.readyTransactions } : {}),
         roles: () => (opened.role === "AUTHORITY" ? 4 : 1),
         startTimeSeconds: start,
         version: VERSION,

@@ -7,6 +7,7 @@ import {
   ChainDb,
   type ChainRuntime,
   type Logger,
+  type NodeMetricsSet,
   PARA_PROTOCOLS,
   PARA_TOPICS,
   RELAY_PROTOCOLS,
@@ -82,6 +83,13 @@ export interface CollatorOptions {
 /** Collaborators of a collator. */
 export interface CollatorModules {
   logger?: Logger;
+  /**
+   * Metrics of the para chain (`createNodeMetrics` of the node's registry, whose `chain` label is the para
+   * spec's id): its importer, transaction pool and network report to them (the para has no finality tracker:
+   * its finality follows the relay chain's). The embedded relay node gets none, so no name is registered
+   * twice; its height and peers are the CLI's `parapipe_relay_block_height` / `parapipe_relay_peers_count`.
+   */
+  metrics?: NodeMetricsSet;
 }
 
 /** Counters a test, the informant or a benchmark reads. */
@@ -219,6 +227,7 @@ export class CollatorNode {
   /** Opens both databases and networks (not yet started); `start()` joins the networks and collates. */
   static async init(opts: CollatorOptions, modules: CollatorModules = {}): Promise<CollatorNode> {
     const log = modules.logger ?? silentLogger;
+    const metrics = modules.metrics ?? {};
     const g = paraGenesisFromSpec(opts.paraSpec);
     const runtime = g.runtime;
     const relayParents = new Map<string, { number: number; storageRoot: Uint8Array }>();
@@ -251,11 +260,17 @@ export class CollatorNode {
       const forkChoice = new ParaForkChoice((h) => relayParents.get(toHex(h))?.number);
       const importer = new BlockImporter(
         {},
-        { chain, runtime: adapter, forkChoice, logger: log.child({ module: "para" }) },
+        { chain, runtime: adapter, forkChoice, logger: log.child({ module: "para" }), metrics: metrics.chain },
       );
       const pool = new TxPool(
         {},
-        { runtime: adapter, chain, events: importer, logger: log.child({ module: "txpool" }) },
+        {
+          runtime: adapter,
+          chain,
+          events: importer,
+          logger: log.child({ module: "txpool" }),
+          metrics: metrics.txPool,
+        },
       );
       const segment = await UnincludedSegmentStore.open(chain.db);
       const nodeKey = opts.nodeKey ?? (await loadOrCreateNodeKey(join(opts.basePath, "network", "secret_ed25519")));
@@ -267,7 +282,7 @@ export class CollatorNode {
           genesisHash: g.hash,
           maxGossipBytes: 4 * 1024 * 1024 - 64 * 1024,
         },
-        { logger: log.child({ module: "para-net" }) },
+        { logger: log.child({ module: "para-net" }), metrics: metrics.network },
       );
       const node = new CollatorNode(
         relayParents,

@@ -27,7 +27,7 @@ export type ReqRespOutboundOutcome =
 
 /**
  * The metrics the network package reports to. The node implements it with prom-client (for example
- * `parapipe_gossip_verdicts_total{topic, verdict}`); every method is optional and the package works without it.
+ * `parapipe_gossip_messages_total{topic, verdict}`); every method is optional and the package works without it.
  */
 export interface NetworkMetrics {
   /** One inbound gossip message got `verdict` on `topic`; `code` is the validation error code, if any. */

@@ -54,6 +54,7 @@ export {
   parseLogFilter,
 } from "./logging.js";
 export type * from "./metrics.js";
+export { createNodeMetrics, type NodeMetrics, SLOT_BUCKETS, shortProtocolName } from "./nodeMetrics.js";
 export {
   keyFromOption,
   NodeProcessError,

@@ -100,6 +100,8 @@ export interface ImportedEvent {
   origin: BlockOrigin;
   /** Whether it became the best block. */
   isNewBest: boolean;
+  /** The runtime events of its execution, opaque to the node (`ExecutedBlockInfo.events`), when it reported them. */
+  events?: readonly unknown[];
 }
 
 /** The best block changed. `retracted` and `enacted` are the blocks that left and joined the best chain. */

@@ -4,6 +4,8 @@
  * creates them in its registry (Substrate names where Substrate has one) and passes them in, or nothing.
  */
 
+import type { NetworkMetrics } from "@parapipe/network";
+
 /** A gauge with labels (prom-client `Gauge<L>`). */
 export interface LabelledGauge<L extends string> {
   set(labels: Partial<Record<L, string | number>>, value: number): void;
@@ -50,4 +52,16 @@ export interface TxPoolMetrics {
   futureTransactions: PlainGauge;
   /** `parapipe_txpool_submissions_total{outcome}`: `ready`, `future` or the refusal code. */
   submissions: LabelledCounter<"outcome">;
+}
+
+/**
+ * The metrics a node's chain machinery reports to, grouped: `RelayChainNode`, `RelayValidatorNode.init` and
+ * `CollatorNode.init` take one and hand each part to its importer, finality tracker, pool and network. Every
+ * part is optional (a node without a finality tracker ignores `finality`); `createNodeMetrics` makes all four.
+ */
+export interface NodeMetricsSet {
+  chain?: ChainMetrics;
+  finality?: FinalityMetrics;
+  txPool?: TxPoolMetrics;
+  network?: NetworkMetrics;
 }

@@ -72,11 +72,14 @@ export interface SubstrateMetricsSource {
  * Registers the Substrate metrics Zombienet and dashboards read: `substrate_block_height{status}`,
  * `substrate_node_roles`, `substrate_sub_libp2p_peers_count`, `substrate_ready_transactions_number`,
  * `substrate_process_start_time_seconds`, `substrate_build_info{name,version}` (names from
- * `substrate/client/service/src/metrics.rs`).
+ * `substrate/client/service/src/metrics.rs`). A name already in the registry is left to its owner: the
+ * node's pushed metrics (`createNodeMetrics`: block height, peers, ready transactions) win over these reads.
  */
 export function registerSubstrateMetrics(registry: Registry, s: SubstrateMetricsSource): void {
-  readGauge(
-    registry,
+  const gauge = (name: string, help: string, read: GaugeReader, labelNames: string[] = []) => {
+    if (registry.getSingleMetric(name) === undefined) readGauge(registry, name, help, read, labelNames);
+  };
+  gauge(
     "substrate_block_height",
     "Block height info of the chain",
     () => [
@@ -85,19 +88,16 @@ export function registerSubstrateMetrics(registry: Registry, s: SubstrateMetrics
     ],
     ["status"],
   );
-  readGauge(registry, "substrate_node_roles", "The roles the node is running as", s.roles);
-  readGauge(registry, "substrate_sub_libp2p_peers_count", "Number of connected peers", s.peers);
+  gauge("substrate_node_roles", "The roles the node is running as", s.roles);
+  gauge("substrate_sub_libp2p_peers_count", "Number of connected peers", s.peers);
   const ready = s.readyTransactions;
-  if (ready)
-    readGauge(registry, "substrate_ready_transactions_number", "Number of transactions in the ready queue", ready);
-  readGauge(
-    registry,
+  if (ready) gauge("substrate_ready_transactions_number", "Number of transactions in the ready queue", ready);
+  gauge(
     "substrate_process_start_time_seconds",
     "Number of seconds between the UNIX epoch and the moment the process started",
     () => s.startTimeSeconds,
   );
-  readGauge(
-    registry,
+  gauge(
     "substrate_build_info",
     "A metric with a constant '1' value labeled by name, version",
     () => [{ labels: { name: s.name, version: s.version }, value: 1 }],

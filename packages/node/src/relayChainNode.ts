@@ -6,6 +6,7 @@ import { BlockImporter } from "./chain/importer.js";
 import { FinalityTracker } from "./finality/finalityTracker.js";
 import { FinalityVoteGossip, finalityVotePayload } from "./finality/voteGossip.js";
 import type { ChainRuntime, Logger } from "./interface.js";
+import type { NodeMetricsSet } from "./metrics.js";
 import { RELAY_PROTOCOLS, RELAY_TOPICS } from "./protocols.js";
 import { BlockSync } from "./sync/blockSync.js";
 import { TransactionGossip } from "./txPool/txGossip.js";
@@ -78,9 +79,16 @@ export class RelayChainNode {
     this.txGossip.wire();
   }
 
-  /** Opens the database and the network (not yet started). */
-  static async open(o: RelayChainNodeOptions, modules: { logger?: Logger } = {}): Promise<RelayChainNode> {
+  /**
+   * Opens the database and the network (not yet started). `modules.metrics` goes to the importer (chain), the
+   * finality tracker, the transaction pool and the network.
+   */
+  static async open(
+    o: RelayChainNodeOptions,
+    modules: { logger?: Logger; metrics?: NodeMetricsSet } = {},
+  ): Promise<RelayChainNode> {
     const log = modules.logger ?? silentLogger;
+    const metrics = modules.metrics ?? {};
     const chain = await ChainDb.open(
       join(o.basePath, "db"),
       { genesis: o.genesis, chainId: o.chainId },
@@ -88,7 +96,7 @@ export class RelayChainNode {
     );
     let pool: TxPool | undefined;
     try {
-      const importer = new BlockImporter({}, { chain, runtime: o.runtime, logger: log });
+      const importer = new BlockImporter({}, { chain, runtime: o.runtime, logger: log, metrics: metrics.chain });
       const g = o.genesis.hash;
       const finality = new FinalityTracker(
         { voterCount: o.voters.length },
@@ -100,6 +108,7 @@ export class RelayChainNode {
               v.voter < o.voters.length &&
               sr25519Verify(v.signature, finalityVotePayload(g, v.hash, v.number), o.voters[v.voter]!),
           },
+          metrics: metrics.finality,
         },
       );
       pool = new TxPool(o.txPool ?? {}, {
@@ -107,11 +116,12 @@ export class RelayChainNode {
         chain,
         events: importer,
         logger: log.child({ module: "txpool" }),
+        metrics: metrics.txPool,
       });
       const nodeKey = o.nodeKey ?? (await loadOrCreateNodeKey(join(o.basePath, "network", "secret_ed25519")));
       const network = await createNetwork(
         { listen: o.listen, bootnodes: o.bootnodes ?? [], nodeKey, genesisHash: g },
-        { logger: log },
+        { logger: log, metrics: metrics.network },
       );
       return new RelayChainNode(chain, importer, finality, pool, network, g, o.slotMs, o.runtime, o.voters, log);
     } catch (e) {

@@ -1,3 +1,4 @@
+export type { CandidateInterval, CandidateStage, RelayValidatorMetrics } from "./metrics.js";
 export {
   type AuthoredBlockReport,
   PROTOCOLS,

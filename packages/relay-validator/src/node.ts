@@ -9,6 +9,7 @@ import {
   frameChainRuntime,
   type Logger,
   type NewBestEvent,
+  type NodeMetricsSet,
   RELAY_PROTOCOLS,
   RELAY_TOPICS,
   RelayChainNode,
@@ -32,6 +33,7 @@ import { Bucket } from "@parapipe/storage";
 import type { Codec } from "@polkadot/types/types";
 import { type CheckedStatement, StatementTable } from "./backing/statementTable.js";
 import { advertisementPayload, decodeGossip, decodeRequest, encode, reject } from "./messages.js";
+import type { CandidateInterval, RelayValidatorMetrics } from "./metrics.js";
 import { FragmentChain } from "./prospective/fragmentChain.js";
 import { PvfPool } from "./pvf/pool.js";
 
@@ -54,6 +56,10 @@ export interface RelayValidatorOptions {
 /** Collaborators of a relay validator. */
 export interface RelayValidatorModules {
   logger?: Logger;
+  /** Chain, finality, pool and network metrics (`createNodeMetrics`), handed to the relay chain node. */
+  metrics?: NodeMetricsSet;
+  /** Candidate stages, stage latencies and PVF execution times. */
+  pipelineMetrics?: RelayValidatorMetrics;
 }
 
 /** Counters a test or the informant reads. */
@@ -140,6 +146,10 @@ export class RelayValidatorNode {
   private groups: number[][] = [];
   /** Paras this validator's group backs at the next block (collations for others are declined). */
   private assignedParas = new Set<number>();
+  /** When this validator saw each recent candidate reach a stage (`performance.now()`), for the stage latencies. */
+  private readonly timings = new Map<string, Partial<Record<TimePoint, number>>>();
+  /** Candidates already counted included or timed out (a fork block may repeat them). */
+  private readonly settled = new Set<string>();
   private readonly authoredListeners: Array<(r: AuthoredBlockReport) => void> = [];
 
   /** Called for every block this node authors, with what it did for the paras. */
@@ -163,6 +173,7 @@ export class RelayValidatorNode {
     readonly validators: Uint8Array[],
     readonly validatorIndex: number | undefined,
     private readonly log: Logger,
+    private readonly metrics: RelayValidatorMetrics | undefined,
   ) {
     this.chain = base.chain;
     this.importer = base.importer;
@@ -207,13 +218,16 @@ export class RelayValidatorNode {
         bootnodes: opts.bootnodes ?? [],
         ...(opts.nodeKey ? { nodeKey: opts.nodeKey } : {}),
       },
-      { logger: log },
+      { logger: log, metrics: modules.metrics },
     );
-    const pvf = new PvfPool({
-      workers: opts.pvfWorkers ?? 1,
-      // Upstream backing timeout: 2 s at 6 s slots, scaled with the slot.
-      timeoutMs: Math.max(250, Math.floor((2000 * runtime.config.slotDurationMs) / 6000)),
-    });
+    const pvf = new PvfPool(
+      {
+        workers: opts.pvfWorkers ?? 1,
+        // Upstream backing timeout: 2 s at 6 s slots, scaled with the slot.
+        timeoutMs: Math.max(250, Math.floor((2000 * runtime.config.slotDurationMs) / 6000)),
+      },
+      { metrics: modules.pipelineMetrics },
+    );
     const node = new RelayValidatorNode(
       opts,
       runtime,
@@ -223,6 +237,7 @@ export class RelayValidatorNode {
       validators,
       validatorIndex >= 0 ? validatorIndex : undefined,
       log,
+      modules.pipelineMetrics,
     );
     node.wire();
     return node;
@@ -317,8 +332,9 @@ export class RelayValidatorNode {
       handle: (req, from) => this.handleAdvertisement(req, from),
     });
     this.importer.onNewBest((e) => this.onNewBest(e));
-    this.importer.onImported(() => {
+    this.importer.onImported((e) => {
       this.stats.imported++;
+      if (e.events) this.noteInclusions(e.events);
     });
   }
 
@@ -389,6 +405,7 @@ export class RelayValidatorNode {
         hash: built.hash,
         stateRoot: built.stateRoot,
         newNodes: built.newNodes,
+        events: built.events,
       },
     });
     if (res.status !== "imported") {
@@ -532,6 +549,8 @@ export class RelayValidatorNode {
     const fc = this.fragments.get(ad.paraId);
     if (!fc) return decline(`para ${ad.paraId} is not scheduled`);
     if (!fc.canAcceptParent(ad.parentHeadDataHash)) return decline("parent head is not a potential parent");
+    this.metrics?.candidate("advertised");
+    this.time(ad.candidateHash, "advertised");
     // Fetch after replying, so the collator serves the fetch.
     setImmediate(
       () =>
@@ -557,8 +576,11 @@ export class RelayValidatorNode {
     const pov = (c.pov as unknown as { toU8a(b: boolean): Uint8Array }).toU8a(true);
     if (!bytesEqual(relay.candidateHash(candidate), candidateHash)) {
       this.stats.invalidCollations++;
+      this.metrics?.candidate("invalid");
       return;
     }
+    this.metrics?.candidate("fetched");
+    this.time(candidateHash, "fetched");
     const ok = await this.checkAndValidate(candidate, pvd, pov);
     if (!ok) return;
     const statement = await this.vote("Seconded", ok, pov);
@@ -579,6 +601,7 @@ export class RelayValidatorNode {
     const hash = relay.candidateHash(candidate);
     const fail = (why: string) => {
       this.stats.invalidCollations++;
+      this.metrics?.candidate("invalid");
       this.stats.lastRefusal = why;
       this.log.info({ candidate: toHex(hash), paraId: d.paraId, why }, "Candidate refused");
       return undefined;
@@ -705,7 +728,11 @@ export class RelayValidatorNode {
     const sessionIndex = 0;
     const ctx = { sessionIndex, parentHash: c.candidate.descriptor.relayParent };
     const signature = relay.signBackingStatement(key, kind, c.hash, ctx);
-    if (kind === "Seconded") this.stats.seconded++;
+    if (kind === "Seconded") {
+      this.stats.seconded++;
+      this.metrics?.candidate("seconded");
+    }
+    this.time(c.hash, "voted");
     this.table.track(c.hash, c.group);
     this.importVote({ kind, candidateHash: c.hash, validatorIndex: this.validatorIndex, signature }, c);
     const msg = encode("StatementMessage", {
@@ -725,6 +752,8 @@ export class RelayValidatorNode {
       this.log.warn({ validator: out.misbehaviour.validatorIndex, candidate: toHex(c.hash) }, "Double vote detected");
     } else if (out.status === "new" && out.backedNow) {
       this.stats.backed++;
+      this.metrics?.candidate("backed");
+      this.time(c.hash, "backed");
       this.fragments.get(c.candidate.descriptor.paraId)?.markBacked(c.hash);
       this.log.info({ paraId: c.candidate.descriptor.paraId, candidate: toHex(c.hash) }, "Candidate backed");
     }
@@ -774,6 +803,7 @@ export class RelayValidatorNode {
       // A candidate seconded by a peer: if we are in its group, fetch the PoV, validate, vote Valid.
       const pov = await this.fetchPov(s.candidateHash, [from]);
       if (pov) {
+        this.time(s.candidateHash, "fetched");
         known = await this.checkAndValidate(s.candidate, s.pvd, pov);
         if (known) {
           this.table.track(known.hash, known.group);
@@ -843,6 +873,57 @@ export class RelayValidatorNode {
   }
 
   // ---------------------------------------------------------------------------------------------------------
+  // Pipeline metrics
+
+  /**
+   * Notes that `candidate` reached `point` (the first time only) and observes the interval from the previous
+   * point, if this validator saw it. Bounded: the oldest candidates are forgotten.
+   */
+  private time(candidate: Uint8Array, point: TimePoint): void {
+    if (!this.metrics) return;
+    const key = toHex(candidate);
+    let t = this.timings.get(key);
+    if (!t) {
+      if (point === "included") return;
+      t = {};
+      this.timings.set(key, t);
+      if (this.timings.size > 512) this.timings.delete(this.timings.keys().next().value!);
+    }
+    if (t[point] !== undefined) return;
+    const now = performance.now();
+    t[point] = now;
+    const prev = INTERVALS[point];
+    const from = prev && t[prev.from];
+    if (prev && from !== undefined) this.metrics.candidateInterval(prev.interval, (now - from) / 1000);
+    if (point === "included") this.timings.delete(key);
+  }
+
+  /** Counts the `CandidateIncluded` / `CandidateTimedOut` events of an imported block, once per candidate. */
+  private noteInclusions(events: readonly unknown[]): void {
+    if (!this.metrics) return;
+    for (const e of events) {
+      const ev = e as { pallet?: unknown; name?: unknown; fields?: Record<string, unknown> };
+      if (ev.pallet !== "ParaInclusion" || (ev.name !== "CandidateIncluded" && ev.name !== "CandidateTimedOut"))
+        continue;
+      const receipt = ev.fields?.["candidate_receipt"] as { toU8a?: () => Uint8Array } | undefined;
+      if (typeof receipt?.toU8a !== "function") continue;
+      // `CandidateHash` is the hash of the SCALE `CandidateReceipt` the event carries.
+      const hash = blake2_256(receipt.toU8a());
+      const key = toHex(hash);
+      if (this.settled.has(key)) continue;
+      this.settled.add(key);
+      if (this.settled.size > 1024) this.settled.delete(this.settled.keys().next().value!);
+      if (ev.name === "CandidateIncluded") {
+        this.metrics.candidate("included");
+        this.time(hash, "included");
+      } else {
+        this.metrics.candidate("timed_out");
+        this.timings.delete(key);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
   // Availability
 
   private async fetchPendingPovs(): Promise<void> {
@@ -900,6 +981,17 @@ export class RelayValidatorNode {
     this.storeBitfield(parent, b);
   }
 }
+
+/** The points of a candidate's way through this validator that the stage latencies are measured between. */
+type TimePoint = "advertised" | "fetched" | "voted" | "backed" | "included";
+
+/** Each point's interval and the point it starts at. */
+const INTERVALS: Partial<Record<TimePoint, { from: TimePoint; interval: CandidateInterval }>> = {
+  fetched: { from: "advertised", interval: "fetch" },
+  voted: { from: "fetched", interval: "validation" },
+  backed: { from: "voted", interval: "backing" },
+  included: { from: "backed", interval: "inclusion" },
+};
 
 interface ParsedStatement {
   kind: "Seconded" | "Valid" | "Invalid";

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { CollatorNode } from "@parapipe/collator";
-import { readCounter, readGauge } from "@parapipe/node";
+import { createNodeMetrics, readCounter, readGauge } from "@parapipe/node";
 import { toSs58 } from "@parapipe/primitives";
 import type { Registry } from "prom-client";
 import { bool, type CommandSpec, int, list, parseArgs, printHelp, str } from "../args.js";
@@ -86,7 +86,7 @@ export async function collatorCommand(argv: string[]): Promise<number> {
       `Is collating: ${key ? "yes" : "no"}`,
       ...(key ? [`🔑 Aura key: ${toSs58(key.publicKey, paraSpec.properties.ss58Format)}`] : []),
     ],
-    async open(log) {
+    async open(log, registry) {
       await checkListenPorts(listen, "p2p");
       await checkListenPorts(relayListen, "relay chain p2p");
       const n = await CollatorNode.init(
@@ -105,7 +105,7 @@ export async function collatorCommand(argv: string[]): Promise<number> {
             ...(relayNodeKey ? { nodeKey: relayNodeKey } : {}),
           },
         },
-        { logger: log },
+        { logger: log, ...(registry ? { metrics: createNodeMetrics(registry) } : {}) },
       );
       return {
         role: key ? "AUTHORITY" : "FULL",
@@ -115,7 +115,6 @@ export async function collatorCommand(argv: string[]): Promise<number> {
         peers: () => n.network.peers().length,
         peerId: n.network.peerId,
         listenAddrs: () => [...n.network.listenAddrs(), ...n.relay.network.listenAddrs().map((a) => `${a} (relay)`)],
-        readyTransactions: () => n.pool.size.ready,
         peerInfo: () => peerInfoOf(n.network.peers(), n.sync, n.genesisHash),
         rpc: {
           chain: n.chain,

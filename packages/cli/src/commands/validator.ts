@@ -1,8 +1,9 @@
-import { readCounter } from "@parapipe/node";
+import { createNodeMetrics, readCounter } from "@parapipe/node";
 import { toSs58 } from "@parapipe/primitives";
 import { RelayValidatorNode } from "@parapipe/relay-validator";
 import type { Registry } from "prom-client";
 import { bool, type CommandSpec, list, parseArgs, printHelp, str } from "../args.js";
+import { createRelayValidatorMetrics } from "../metrics.js";
 import {
   authorityKeyOf,
   baseDirsOf,
@@ -53,7 +54,7 @@ export async function validatorCommand(argv: string[]): Promise<number> {
     dirs,
     name,
     describe: key ? [`🔑 Session key: ${toSs58(key.publicKey)}`] : [],
-    async open(log) {
+    async open(log, registry) {
       await checkListenPorts(listen, "p2p");
       const n = await RelayValidatorNode.init(
         {
@@ -64,7 +65,12 @@ export async function validatorCommand(argv: string[]): Promise<number> {
           bootnodes: bootnodes.length ? bootnodes : spec.bootNodes,
           ...(nodeKey ? { nodeKey } : {}),
         },
-        { logger: log },
+        {
+          logger: log,
+          ...(registry
+            ? { metrics: createNodeMetrics(registry), pipelineMetrics: createRelayValidatorMetrics(registry) }
+            : {}),
+        },
       );
       return {
         role: key ? "AUTHORITY" : "FULL",

@@ -303,7 +303,12 @@ export class BlockImporter implements ChainEvents {
     if (isNewBest && origin !== "sync")
       this.logger.info(log, `Imported #${info.number} (${shortHex(toHex(info.hash))})`);
     else this.logger.debug(log, `Imported #${info.number}`);
-    this.events.emit("imported", { block: info, origin, isNewBest });
+    this.events.emit("imported", {
+      block: info,
+      origin,
+      isNewBest,
+      ...(executed.events !== undefined ? { events: executed.events } : {}),
+    });
     if (newBest !== undefined) this.announceBest(newBest.block, newBest.route);
     return { status: "imported", hash: info.hash, number: info.number, isNewBest };
   }
