@@ -51,38 +51,34 @@ async function rpc(
   return { status: res.status, json: text === "" ? undefined : JSON.parse(text) };
 }
 
-/**
- * Signs with polkadot-js, submits with `author_submitAndWatchExtrinsic` and collects every status the node sends
- * until Finalized, then reads the extrinsic's events from `System.Events` of its block (what `signAndSend` does
- * internally; its own callback drops InBlock when finality follows in the same millisecond, as on a 1 s relay
- * chain whose validators finalize on import).
- */
+/** `signAndSend` with a status callback, collecting statuses and events until Finalized (or an error). */
 async function sendAndWatch(
-  api: ApiPromise,
   tx: SubmittableExtrinsic<"promise">,
-  signer: Parameters<SubmittableExtrinsic<"promise">["signAsync"]>[0],
+  signer: Parameters<SubmittableExtrinsic<"promise">["signAndSend"]>[0],
   timeoutMs: number,
 ): Promise<{ statuses: string[]; events: string[]; blockHash: string }> {
-  const signed = await tx.signAsync(signer);
   const statuses: string[] = [];
+  const events = new Set<string>();
   let unsub: () => void = () => {};
-  const blockHash = await new Promise<string>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       unsub();
       reject(new Error(`not finalized in ${timeoutMs} ms; statuses ${statuses.join(", ")}`));
     }, timeoutMs);
-    api.rpc.author
-      .submitAndWatchExtrinsic(signed, (status) => {
-        statuses.push(status.type);
-        if (status.isDropped || status.isInvalid || status.isUsurped) {
-          clearTimeout(timer);
-          reject(new Error(`transaction failed: ${statuses.join(", ")}`));
-        }
-        if (status.isFinalized) {
-          clearTimeout(timer);
-          resolve(status.asFinalized.toHex());
-        }
-      })
+    tx.signAndSend(signer, (result) => {
+      statuses.push(result.status.type);
+      for (const { event } of result.events) events.add(`${event.section}.${event.method}`);
+      if (result.status.isDropped || result.status.isInvalid || result.status.isUsurped) {
+        clearTimeout(timer);
+        unsub();
+        reject(new Error(`transaction failed: ${statuses.join(", ")}`));
+      }
+      if (result.status.isFinalized) {
+        clearTimeout(timer);
+        unsub();
+        resolve({ statuses, events: [...events], blockHash: result.status.asFinalized.toHex() });
+      }
+    })
       .then((u) => {
         unsub = u;
       })
@@ -91,18 +87,6 @@ async function sendAndWatch(
         reject(e);
       });
   });
-  unsub();
-  const block = await api.rpc.chain.getBlock(blockHash);
-  const index = block.block.extrinsics.findIndex((x) => x.hash.eq(signed.hash));
-  assert.ok(index >= 0, "the extrinsic is in its finalized block");
-  const records = (await api.query.system.events.at(blockHash)) as unknown as Array<{
-    phase: { isApplyExtrinsic: boolean; asApplyExtrinsic: { toNumber(): number } };
-    event: { section: string; method: string };
-  }>;
-  const events = records
-    .filter((r) => r.phase.isApplyExtrinsic && r.phase.asApplyExtrinsic.toNumber() === index)
-    .map((r) => `${r.event.section}.${r.event.method}`);
-  return { statuses, events, blockHash };
 }
 
 describe("polkadot-js, polkadot-api and Prometheus against a devnet", { timeout: 300_000 }, () => {
@@ -171,7 +155,7 @@ describe("polkadot-js, polkadot-api and Prometheus against a devnet", { timeout:
       const tx = api.tx.balances.transferKeepAlive(ferdie.address, 1_000_000_000_000n);
       const info = await tx.paymentInfo(alice);
       assert.ok(info.partialFee.toBigInt() > 0n, "paymentInfo gives a fee");
-      const sent = await sendAndWatch(api, tx, alice, 90_000);
+      const sent = await sendAndWatch(tx, alice, 90_000);
       assert.deepEqual(
         sent.statuses
           .filter((s) => ["Ready", "InBlock", "Finalized"].includes(s))

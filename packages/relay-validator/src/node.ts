@@ -131,6 +131,7 @@ export class RelayValidatorNode {
   };
   private slotTimer?: NodeJS.Timeout;
   private bitfieldTimer?: NodeJS.Timeout;
+  private voteTimer?: NodeJS.Timeout;
   private closed = false;
   /** Relay blocks over the network (gossip, import, sync by range). */
   readonly sync: BlockSync;
@@ -288,6 +289,7 @@ export class RelayValidatorNode {
     this.closed = true;
     clearTimeout(this.slotTimer);
     clearTimeout(this.bitfieldTimer);
+    clearTimeout(this.voteTimer);
     await this.pvf.close();
     await this.base.close();
   }
@@ -448,10 +450,20 @@ export class RelayValidatorNode {
     if (this.closed) return;
     const best = this.chain.best;
     await this.refreshScope();
-    // Finality vote for the new best block.
     const key = this.opts.key;
-    if (key && this.validatorIndex !== undefined) {
-      await this.votes.vote(key, this.validatorIndex, best);
+    const index = this.validatorIndex;
+    if (key && index !== undefined) {
+      // Finality vote for the best block a third of a slot after import, as a GRANDPA round's prevote and
+      // precommit gossip puts finality behind import: clients see a transaction InBlock before Finalized
+      // (polkadot-js drops InBlock when Finalized follows within the same millisecond). One pending vote at a
+      // time, for the best block when it fires, so a burst of imports (sync) still gets votes.
+      this.voteTimer ??= setTimeout(
+        () => {
+          this.voteTimer = undefined;
+          if (!this.closed) void this.votes.vote(key, index, this.chain.best).catch(() => {});
+        },
+        Math.floor(this.slotMs / 3),
+      );
       // Availability: fetch what is pending, then sign a bitfield a third of a slot after import.
       clearTimeout(this.bitfieldTimer);
       this.bitfieldTimer = setTimeout(
