@@ -51,6 +51,20 @@ export function peerInfoOf(
   });
 }
 
+/** The chain a node's JSON-RPC serves: its database, import events, runtime, pool and submission path. */
+export function rpcChainOf(
+  n: Omit<RpcChain, "submit"> & { submitTransaction(tx: Uint8Array): Promise<unknown> },
+): RpcChain {
+  return {
+    chain: n.chain,
+    importer: n.importer,
+    adapter: n.adapter,
+    runtime: n.runtime,
+    pool: n.pool,
+    submit: (tx) => n.submitTransaction(tx),
+  };
+}
+
 /** Everything a node command resolved from its flags before opening the node. */
 export interface NodeLaunch {
   command: string;

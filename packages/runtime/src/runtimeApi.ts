@@ -1,6 +1,13 @@
 import { concatBytes, MissingNodeError, type NodeStore, ParapipeError, toHex } from "@parapipe/primitives";
 import { compactToU8a } from "@polkadot/util";
-import { TransactionValidityError, type TransactionValidityErrorValue } from "./frame/errors.js";
+import {
+  INVALID_TEXT,
+  INVALID_TRANSACTION_VARIANTS,
+  TransactionValidityError,
+  type TransactionValidityErrorValue,
+  UNKNOWN_TEXT,
+  UNKNOWN_TRANSACTION_VARIANTS,
+} from "./frame/errors.js";
 import type { ValidTransaction } from "./frame/executive.js";
 import type { DispatchClass } from "./frame/pallet.js";
 import { runtimeApiId } from "./pallets/system.js";
@@ -54,50 +61,6 @@ export class RuntimeApiError extends ParapipeError<RuntimeApiErrorType> {}
 
 /** `Metadata_metadata_versions`: the metadata versions this runtime can give (V14 only). */
 export const METADATA_VERSIONS: readonly number[] = [14];
-
-/** `sp_runtime::transaction_validity::InvalidTransaction` variants, by their SCALE index (current polkadot-sdk). */
-export const INVALID_TRANSACTION_VARIANTS = [
-  "Call",
-  "Payment",
-  "Future",
-  "Stale",
-  "BadProof",
-  "AncientBirthBlock",
-  "ExhaustsResources",
-  "Custom",
-  "BadMandatory",
-  "MandatoryValidation",
-  "BadSigner",
-  "IndeterminateImplicit",
-  "UnknownOrigin",
-] as const;
-
-/** `sp_runtime::transaction_validity::UnknownTransaction` variants, by their SCALE index. */
-export const UNKNOWN_TRANSACTION_VARIANTS = ["CannotLookup", "NoUnsignedValidator", "Custom"] as const;
-
-// `impl From<InvalidTransaction> for &'static str` (sp_runtime transaction_validity.rs).
-const INVALID_TEXT: Record<(typeof INVALID_TRANSACTION_VARIANTS)[number], string> = {
-  Call: "Transaction call is not expected",
-  Payment: "Inability to pay some fees (e.g. account balance too low)",
-  Future: "Transaction will be valid in the future",
-  Stale: "Transaction is outdated",
-  BadProof: "Transaction has a bad signature",
-  AncientBirthBlock: "Transaction has an ancient birth block",
-  ExhaustsResources: "Transaction would exhaust the block limits",
-  Custom: "InvalidTransaction custom error",
-  BadMandatory: "A call was labelled as mandatory, but resulted in an Error.",
-  MandatoryValidation: "Transaction dispatch is mandatory; transactions must not be validated.",
-  BadSigner: "Invalid signing address",
-  IndeterminateImplicit: "The implicit data was unable to be calculated",
-  UnknownOrigin: "The transaction extension did not authorize any origin",
-};
-
-// `impl From<UnknownTransaction> for &'static str`.
-const UNKNOWN_TEXT: Record<(typeof UNKNOWN_TRANSACTION_VARIANTS)[number], string> = {
-  CannotLookup: "Could not lookup information required to validate the transaction",
-  NoUnsignedValidator: "Could not find an unsigned validator for the unsigned transaction",
-  Custom: "UnknownTransaction custom error",
-};
 
 /** JSON-RPC error codes of Substrate's author API (`sc-rpc-api` author/error.rs, base 1000). */
 export const AUTHOR_RPC_ERROR = {
@@ -642,3 +605,5 @@ function otherError(detail: string): TransactionValidityErrorInfo {
     },
   };
 }
+
+export { INVALID_TRANSACTION_VARIANTS, UNKNOWN_TRANSACTION_VARIANTS };

@@ -19,7 +19,7 @@ import {
   RELAY_FLAGS,
 } from "../nodeFlags.js";
 import { chainDir, ensureWritableDir } from "../paths.js";
-import { peerInfoOf, serveNode } from "../serve.js";
+import { peerInfoOf, rpcChainOf, serveNode } from "../serve.js";
 
 /** `parapipe collator`. */
 export const COLLATOR_COMMAND: CommandSpec = {
@@ -116,14 +116,7 @@ export async function collatorCommand(argv: string[]): Promise<number> {
         peerId: n.network.peerId,
         listenAddrs: () => [...n.network.listenAddrs(), ...n.relay.network.listenAddrs().map((a) => `${a} (relay)`)],
         peerInfo: () => peerInfoOf(n.network.peers(), n.sync, n.genesisHash),
-        rpc: {
-          chain: n.chain,
-          importer: n.importer,
-          adapter: n.adapter,
-          runtime: n.runtime,
-          pool: n.pool,
-          submit: (tx) => n.submitTransaction(tx),
-        },
+        rpc: rpcChainOf(n),
         informant() {
           const v = n.relayView;
           return ` | [Relaychain] ${n.relay.network.peers().length} peers, best: #${n.relay.chain.best.number}, finalized #${n.relay.chain.finalized.number}; para included #${v?.includedNumber ?? "?"}, pending ${v?.pending ?? 0}, segment ${n.segmentLength}`;

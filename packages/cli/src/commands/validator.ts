@@ -15,7 +15,7 @@ import {
   NODE_FLAGS,
   nodeKeyOf,
 } from "../nodeFlags.js";
-import { peerInfoOf, serveNode } from "../serve.js";
+import { peerInfoOf, rpcChainOf, serveNode } from "../serve.js";
 
 /** `parapipe validator`. */
 export const VALIDATOR_COMMAND: CommandSpec = {
@@ -81,14 +81,7 @@ export async function validatorCommand(argv: string[]): Promise<number> {
         peerId: n.network.peerId,
         listenAddrs: () => n.network.listenAddrs(),
         peerInfo: () => peerInfoOf(n.network.peers(), n.sync, n.chain.genesisHash),
-        rpc: {
-          chain: n.chain,
-          importer: n.importer,
-          adapter: n.adapter,
-          runtime: n.runtime,
-          pool: n.pool,
-          submit: (tx) => n.submitTransaction(tx),
-        },
+        rpc: rpcChainOf(n),
         registerMetrics(registry: Registry) {
           const counter = (name: string, help: string, read: () => number) => readCounter(registry, name, help, read);
           counter("parapipe_relay_blocks_authored_total", "Relay blocks this node authored", () => n.stats.authored);

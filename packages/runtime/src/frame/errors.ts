@@ -110,7 +110,29 @@ export function describeValidityError(e: TransactionValidityErrorValue): string 
   return e.detail ? `${base}: ${e.detail}` : base;
 }
 
-const INVALID_TEXT: Record<InvalidTransactionReason, string> = {
+/** `sp_runtime::transaction_validity::InvalidTransaction` variants, by their SCALE index (current polkadot-sdk). */
+export const INVALID_TRANSACTION_VARIANTS = [
+  "Call",
+  "Payment",
+  "Future",
+  "Stale",
+  "BadProof",
+  "AncientBirthBlock",
+  "ExhaustsResources",
+  "Custom",
+  "BadMandatory",
+  "MandatoryValidation",
+  "BadSigner",
+  "IndeterminateImplicit",
+  "UnknownOrigin",
+] as const;
+
+/** `sp_runtime::transaction_validity::UnknownTransaction` variants, by their SCALE index. */
+export const UNKNOWN_TRANSACTION_VARIANTS = ["CannotLookup", "NoUnsignedValidator", "Custom"] as const;
+
+// `impl From<InvalidTransaction> for &'static str` (sp_runtime transaction_validity.rs).
+/** Substrate's text of each `InvalidTransaction` variant. */
+export const INVALID_TEXT: Record<(typeof INVALID_TRANSACTION_VARIANTS)[number], string> = {
   Call: "Transaction call is not expected",
   Payment: "Inability to pay some fees (e.g. account balance too low)",
   Future: "Transaction will be valid in the future",
@@ -118,16 +140,20 @@ const INVALID_TEXT: Record<InvalidTransactionReason, string> = {
   BadProof: "Transaction has a bad signature",
   AncientBirthBlock: "Transaction has an ancient birth block",
   ExhaustsResources: "Transaction would exhaust the block limits",
-  Custom: "Custom error",
+  Custom: "InvalidTransaction custom error",
   BadMandatory: "A call was labelled as mandatory, but resulted in an Error.",
   MandatoryValidation: "Transaction dispatch is mandatory; transactions must not be validated.",
   BadSigner: "Invalid signing address",
+  IndeterminateImplicit: "The implicit data was unable to be calculated",
+  UnknownOrigin: "The transaction extension did not authorize any origin",
 };
 
-const UNKNOWN_TEXT: Record<"CannotLookup" | "NoUnsignedValidator" | "Custom", string> = {
+// `impl From<UnknownTransaction> for &'static str`.
+/** Substrate's text of each `UnknownTransaction` variant. */
+export const UNKNOWN_TEXT: Record<(typeof UNKNOWN_TRANSACTION_VARIANTS)[number], string> = {
   CannotLookup: "Could not lookup information required to validate the transaction",
   NoUnsignedValidator: "Could not find an unsigned validator for the unsigned transaction",
-  Custom: "Custom error",
+  Custom: "UnknownTransaction custom error",
 };
 
 /** Why a block is invalid. Each code is a distinct failure a validator or importer can report. */
