@@ -34,7 +34,9 @@ export type NetworkErrorType =
   /** `dial` could not connect to the address. */
   | { code: "DIAL_FAILED"; addr: string; reason: string }
   /** The installed gossipsub lacks an API this package relies on (peer score, mesh peers). */
-  | { code: "INCOMPATIBLE_GOSSIPSUB"; missing: string };
+  | { code: "INCOMPATIBLE_GOSSIPSUB"; missing: string }
+  /** A connection or stream closed by fault injection (`network.faults.isolate`), never in production. */
+  | { code: "LINK_CUT"; peer: string };
 
 /** A configuration or lifecycle error of the network package. */
 export class NetworkError extends ParapipeError<NetworkErrorType> {}

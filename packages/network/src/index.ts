@@ -18,6 +18,19 @@ export {
   ReqRespError,
   type ReqRespErrorType,
 } from "./errors.js";
+export {
+  type ConnectionFaultCounts,
+  type FaultDirection,
+  type FaultLink,
+  type GossipFaultCounts,
+  type GossipFaultFilter,
+  type NetworkFaultStats,
+  NetworkFaults,
+  type NetworkFaultsOptions,
+  type RequestFault,
+  type RequestFaultCounts,
+  type RequestFaultFilter,
+} from "./faults.js";
 export { gossipMessageId, MESSAGE_ID_BYTES } from "./gossip/messageId.js";
 export { INVALID_MESSAGE_WEIGHT } from "./gossip/scoring.js";
 export { type GenesisHashInput, genesisPrefix, protocolId, topicName } from "./gossip/topics.js";

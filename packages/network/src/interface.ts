@@ -3,6 +3,8 @@
  * validators, gossip handlers and request handlers are injected by the node.
  */
 
+import type { NetworkFaults } from "./faults.js";
+
 /** What a gossip validator can ask for besides acceptance (gossipsub's IGNORE and REJECT). */
 export type GossipAction = "IGNORE" | "REJECT";
 
@@ -120,6 +122,8 @@ export interface Network {
   readonly peerId: string;
   readonly gossip: Gossip;
   readonly reqresp: ReqResp;
+  /** Fault injection (tests only): set when the network was created with `faults`, undefined otherwise. */
+  readonly faults?: NetworkFaults | undefined;
   /** Listens, joins the subscribed topics, serves registered protocols and dials the bootnodes. */
   start(): Promise<void>;
   /** Closes every connection and listener. Safe to call twice; a stopped network cannot be restarted. */

@@ -2,7 +2,7 @@ import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import { type GossipSub, gossipsub, StrictNoSign } from "@libp2p/gossipsub";
 import { type Identify, type IdentifyPush, identify, identifyPush } from "@libp2p/identify";
-import { KEEP_ALIVE, type Libp2p, type PeerId } from "@libp2p/interface";
+import { type Connection, KEEP_ALIVE, type Libp2p, type PeerId } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
@@ -11,6 +11,7 @@ import { type Multiaddr, multiaddr } from "@multiformats/multiaddr";
 import { cryptoReady } from "@parapipe/primitives";
 import { createLibp2p } from "libp2p";
 import { errorMessage, NetworkError } from "./errors.js";
+import { type NetworkFaults, resolveFaults } from "./faults.js";
 import { asScoredGossipSub, GossipService, type ScoredGossipSub } from "./gossip/gossip.js";
 import { gossipMessageId, gossipMessageIdString } from "./gossip/messageId.js";
 import { peerScoreParams, peerScoreThresholds } from "./gossip/scoring.js";
@@ -69,6 +70,13 @@ export async function createNetwork(opts: NetworkOptions, modules: NetworkModule
     );
   const listen = opts.listen.map((a) => parseMultiaddr(a, "listen address"));
   const bootnodes = (opts.bootnodes ?? []).map(parseBootnode);
+  const faults = resolveFaults(opts.faults, modules.faults);
+  // Bound before libp2p exists, so an instance already serving another network fails without side effects.
+  let network: Libp2pNetwork | undefined;
+  faults?.bind(
+    { cut: (peer) => network?.cutLinks(peer) ?? [], restore: (peers) => network?.restoreLinks(peers) },
+    logger,
+  );
 
   const privateKey = await privateKeyOf(opts.nodeKey);
   await ensureWebSocketGlobal();
@@ -83,6 +91,8 @@ export async function createNetwork(opts: NetworkOptions, modules: NetworkModule
       transports: [tcp(), webSockets()],
       connectionEncrypters: [noise()],
       streamMuxers: [yamux()],
+      // Fault injection only: the gater refuses dials and connections to cut peers (`faults.isolate`).
+      ...(faults === undefined ? {} : { connectionGater: faults.connectionGater() }),
       connectionManager: {
         maxConnections: o.maxConnections,
         dialTimeout: o.dialTimeoutMs,
@@ -121,7 +131,8 @@ export async function createNetwork(opts: NetworkOptions, modules: NetworkModule
   }
   // Fails now, not at start, if the installed gossipsub lacks the scoring internals.
   const pubsub = asScoredGossipSub(libp2p.services.pubsub);
-  return new Libp2pNetwork(o, bootnodes, libp2p, pubsub, { logger, metrics: modules.metrics });
+  network = new Libp2pNetwork(o, bootnodes, libp2p, pubsub, { logger, metrics: modules.metrics, faults });
+  return network;
 }
 
 type ResolvedOptions = NetworkOptions & DefaultedNetworkOptions;
@@ -130,6 +141,7 @@ class Libp2pNetwork implements Network {
   readonly peerId: string;
   readonly gossip: GossipService;
   readonly reqresp: ReqRespService;
+  readonly faults: NetworkFaults | undefined;
   private readonly opts: ResolvedOptions;
   private readonly bootnodes: Bootnode[];
   private readonly libp2p: Libp2p<HostServices>;
@@ -149,7 +161,7 @@ class Libp2pNetwork implements Network {
     bootnodes: Bootnode[],
     libp2p: Libp2p<HostServices>,
     pubsub: ScoredGossipSub,
-    modules: { logger: NetworkLogger; metrics: NetworkMetrics | undefined },
+    modules: { logger: NetworkLogger; metrics: NetworkMetrics | undefined; faults: NetworkFaults | undefined },
   ) {
     this.opts = opts;
     this.libp2p = libp2p;
@@ -159,6 +171,7 @@ class Libp2pNetwork implements Network {
     this.bootnodes = bootnodes.filter((b) => b.peerId.toString() !== this.peerId);
     this.logger = modules.logger;
     this.metrics = modules.metrics;
+    this.faults = modules.faults;
     this.gossip = new GossipService({ maxGossipBytes: opts.maxGossipBytes }, modules);
     this.reqresp = new ReqRespService(
       {
@@ -187,6 +200,7 @@ class Libp2pNetwork implements Network {
     this.libp2p.addEventListener("peer:connect", this.onConnect);
     this.libp2p.addEventListener("peer:disconnect", this.onDisconnect);
     this.libp2p.addEventListener("peer:reconnect-failure", this.onReconnectFailure);
+    if (this.faults !== undefined) this.libp2p.addEventListener("connection:open", this.onConnectionOpen);
     try {
       await this.reqresp.attach(this.libp2p);
       await this.libp2p.start();
@@ -231,6 +245,8 @@ class Libp2pNetwork implements Network {
       this.libp2p.removeEventListener("peer:connect", this.onConnect);
       this.libp2p.removeEventListener("peer:disconnect", this.onDisconnect);
       this.libp2p.removeEventListener("peer:reconnect-failure", this.onReconnectFailure);
+      this.libp2p.removeEventListener("connection:open", this.onConnectionOpen);
+      this.faults?.close();
       await this.libp2p.stop();
       this.logger.debug({ peerId: this.peerId }, "Network stopped");
     })();
@@ -303,6 +319,42 @@ class Libp2pNetwork implements Network {
     for (const cb of this.disconnectListeners) safeCall(cb, peer, this.logger);
   };
 
+  /** Fault injection: closes the connections to `peer` (all without it); returns the peers they led to. */
+  readonly cutLinks = (peer: string | undefined): string[] => {
+    if (this.state !== "started") return [];
+    const conns = this.libp2p.getConnections(peer === undefined ? undefined : peerIdFromString(peer));
+    const peers = new Set(conns.map((c) => c.remotePeer.toString()));
+    for (const c of conns) abortConnection(c);
+    return [...peers];
+  };
+
+  /**
+   * Fault injection: after `heal`, dials the bootnodes and `peers` that are not connected (and not cut) right
+   * away instead of waiting for libp2p's reconnect back-off or our bootnode timer.
+   */
+  readonly restoreLinks = (peers: string[]): void => {
+    if (this.state !== "started") return;
+    const connected = new Set(this.peers());
+    const wanted = (p: string) => !connected.has(p) && this.faults?.isCut(p) !== true;
+    const bootnodeIds = new Set(this.bootnodes.map((b) => b.peerId.toString()));
+    for (const b of this.bootnodes) if (wanted(b.peerId.toString())) this.dialBootnode(b);
+    for (const p of peers) {
+      if (bootnodeIds.has(p) || !wanted(p)) continue;
+      this.libp2p
+        .dial(peerIdFromString(p), { signal: AbortSignal.timeout(this.opts.dialTimeoutMs) })
+        .then(() => this.logger.debug({ peer: p }, "Reconnected after heal"))
+        .catch((err) => this.logger.debug({ peer: p, err: errorMessage(err) }, "Redial after heal failed"));
+    }
+  };
+
+  /** A connection to a cut peer that raced past the gater (opened while `isolate` ran) is closed at once. */
+  private readonly onConnectionOpen = (evt: CustomEvent<Connection>): void => {
+    const conn = evt.detail;
+    if (this.faults?.isCut(conn.remotePeer.toString()) !== true) return;
+    this.faults.refusedOpen(conn.direction);
+    abortConnection(conn);
+  };
+
   /** libp2p drops the KEEP_ALIVE tag after its retries; bootnodes get it back so the next drop redials too. */
   private readonly onReconnectFailure = (evt: CustomEvent<PeerId>): void => {
     const b = this.bootnodes.find((x) => x.peerId.equals(evt.detail));
@@ -312,6 +364,12 @@ class Libp2pNetwork implements Network {
       .merge(b.peerId, { tags: { [KEEP_ALIVE]: { value: 1 } } })
       .catch((err) => this.logger.debug({ bootnode: b.addr, err: errorMessage(err) }, "Peer store update failed"));
   };
+}
+
+/** Closes `conn` at once, as a cut cable would (the remote sees a reset, not a goodbye). */
+function abortConnection(conn: Connection): void {
+  const peer = conn.remotePeer.toString();
+  conn.abort(new NetworkError({ code: "LINK_CUT", peer }, `link to ${peer} cut by fault injection`));
 }
 
 function safeCall(cb: (peer: string) => void, peer: string, logger: NetworkLogger): void {

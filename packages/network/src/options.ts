@@ -1,3 +1,4 @@
+import type { NetworkFaults, NetworkFaultsOptions } from "./faults.js";
 import type { GenesisHashInput } from "./gossip/topics.js";
 import type { NetworkLogger } from "./interface.js";
 import type { NetworkMetrics } from "./metrics.js";
@@ -34,12 +35,19 @@ export interface NetworkOptions {
   bootnodeRedialMs?: number;
   /** Timeout of one dial. Default 10 s. */
   dialTimeoutMs?: number;
+  /**
+   * Fault injection, for tests only (`network.faults`): `true` or options (a seed) enable it. Off by default;
+   * when off, no gater or filter is installed at all.
+   */
+  faults?: boolean | NetworkFaultsOptions;
 }
 
 /** Dependencies of `createNetwork`; all optional. */
 export interface NetworkModules {
   logger?: NetworkLogger;
   metrics?: NetworkMetrics;
+  /** A fault injector to use (enables fault injection whatever `opts.faults` says); one per network. */
+  faults?: NetworkFaults;
 }
 
 /** The optional `NetworkOptions` that have defaults. */

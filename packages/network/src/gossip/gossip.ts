@@ -1,10 +1,17 @@
 import type { GossipSub, GossipsubMessage, Message } from "@libp2p/gossipsub";
 import { createTopicScoreParams, type TopicScoreParams } from "@libp2p/gossipsub/score";
 import { errorMessage, GossipPublishError, NetworkError } from "../errors.js";
+import type { GossipFaultFilter } from "../faults.js";
 import type { Gossip, GossipSubscription, NetworkLogger, VerdictCounts } from "../interface.js";
 import type { NetworkMetrics } from "../metrics.js";
 import { topicScoreParams } from "./scoring.js";
-import { createTopicValidator, runGossipHandler, VerdictCounters, type VerdictModules } from "./verdict.js";
+import {
+  createTopicValidator,
+  runGossipHandler,
+  toTopicValidatorResult,
+  VerdictCounters,
+  type VerdictModules,
+} from "./verdict.js";
 
 /**
  * The parts of `@libp2p/gossipsub`'s class that its exported `GossipSub` interface omits: peer scores and
@@ -48,6 +55,8 @@ export interface GossipOptions {
 export interface GossipModules {
   logger: NetworkLogger;
   metrics?: NetworkMetrics;
+  /** Fault injection (tests only): drops and delays messages before validation. */
+  faults?: GossipFaultFilter | undefined;
 }
 
 type AnySubscription = GossipSubscription<unknown>;
@@ -60,6 +69,7 @@ export class GossipService implements Gossip {
   private readonly opts: GossipOptions;
   private readonly logger: NetworkLogger;
   private readonly verdict: VerdictModules;
+  private readonly faults: GossipFaultFilter | undefined;
   private readonly subs = new Map<string, AnySubscription>();
   private readonly accepted = new WeakMap<Message, unknown>();
   private pubsub: ScoredGossipSub | undefined;
@@ -68,6 +78,7 @@ export class GossipService implements Gossip {
     this.opts = opts;
     this.logger = modules.logger;
     this.verdict = { logger: modules.logger, counters: new VerdictCounters(modules.metrics) };
+    this.faults = modules.faults;
   }
 
   /** Starts gossiping on `pubsub` (called by the network once libp2p is started). */
@@ -117,6 +128,11 @@ export class GossipService implements Gossip {
     const ps = this.pubsub;
     if (ps === undefined)
       throw new GossipPublishError({ code: "NOT_STARTED", topic }, `cannot publish on ${topic}: network not started`);
+    // Fault injection: a lost message looks sent to the publisher; report the peers it would have gone to.
+    if (this.faults?.dropPublish(topic) === true) {
+      this.logger.debug({ topic, size: bytes.length }, "Gossip publish dropped by fault injection");
+      return ps.getSubscribers(topic).length;
+    }
     try {
       const res = await ps.publish(topic, bytes);
       this.logger.debug({ topic, size: bytes.length, recipients: res.recipients.length }, "Gossip message published");
@@ -146,7 +162,21 @@ export class GossipService implements Gossip {
     // Score parameters must exist before the first message on the topic, or gossipsub does not score it
     // (and REJECTs would not lower the sender's score).
     pubsub.score.params.topics[sub.topic] = createTopicScoreParams(topicScoreParams());
-    pubsub.topicValidators.set(sub.topic, createTopicValidator(sub, this.accepted, this.verdict));
+    const validator = createTopicValidator(sub, this.accepted, this.verdict);
+    const faults = this.faults;
+    pubsub.topicValidators.set(
+      sub.topic,
+      faults === undefined
+        ? validator
+        : async (peer, msg) => {
+            // Fault injection: a dropped message (or one from a cut peer) is IGNOREd before the verdict
+            // adapter, so it is neither validated nor counted as a verdict, costs the sender no score, and is
+            // not delivered or forwarded. A delayed one is validated once its delay has passed.
+            const admit = faults.admitGossip(sub.topic, peer.toString());
+            if (admit === false || (admit !== true && !(await admit))) return toTopicValidatorResult("IGNORE");
+            return validator(peer, msg);
+          },
+    );
     pubsub.subscribe(sub.topic);
     this.logger.debug({ topic: sub.topic, maxBytes: sub.maxBytes }, "Subscribed to gossip topic");
   }

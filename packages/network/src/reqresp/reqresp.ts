@@ -10,6 +10,7 @@ import {
 } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import { errorMessage, FramingError, NetworkError, ReqRespError, type ReqRespErrorType } from "../errors.js";
+import type { RequestFaultFilter } from "../faults.js";
 import { protocolId as makeProtocolId } from "../gossip/topics.js";
 import type { NetworkLogger, ReqResp, ReqRespProtocol, RequestOptions } from "../interface.js";
 import type { NetworkMetrics, ReqRespInboundOutcome, ReqRespOutboundOutcome } from "../metrics.js";
@@ -50,6 +51,8 @@ export interface ReqRespModules {
   metrics?: NetworkMetrics;
   /** Injected for rate-limit tests; `Date.now` otherwise. */
   clock?: Clock;
+  /** Fault injection (tests only): loses requests, refuses cut peers. */
+  faults?: RequestFaultFilter | undefined;
 }
 
 interface Registered {
@@ -68,6 +71,7 @@ export class ReqRespService implements ReqResp {
   private readonly logger: NetworkLogger;
   private readonly metrics: NetworkMetrics | undefined;
   private readonly clock: Clock;
+  private readonly faults: RequestFaultFilter | undefined;
   private readonly registered = new Map<string, Registered>();
   private host: ReqRespHost | undefined;
 
@@ -76,6 +80,7 @@ export class ReqRespService implements ReqResp {
     this.logger = modules.logger;
     this.metrics = modules.metrics;
     this.clock = modules.clock ?? Date.now;
+    this.faults = modules.faults;
   }
 
   /** @inheritdoc */
@@ -130,6 +135,13 @@ export class ReqRespService implements ReqResp {
 
   private async serve(entry: Registered, stream: Stream, connection: Connection): Promise<void> {
     const peer = connection.remotePeer.toString();
+    const fault = this.faults?.requestFault("in", entry.protocol.name, entry.id, peer) ?? "pass";
+    if (fault === "cut") {
+      // Fault injection: the link to this peer is cut; whatever still arrives on it is lost.
+      stream.abort(new NetworkError({ code: "LINK_CUT", peer }, `link to ${peer} cut by fault injection`));
+      this.metrics?.reqresp?.(entry.id, "stream_error");
+      return;
+    }
     const { timeoutMs } = entry.protocol;
     const ac = new AbortController();
     // The server's own deadline: a peer that never finishes its request, or a handler that never returns,
@@ -147,7 +159,11 @@ export class ReqRespService implements ReqResp {
     stream.addEventListener("close", onClose, { once: true });
     let outcome: ReqRespInboundOutcome;
     try {
-      outcome = await this.exchange(entry, stream, peer, ac.signal);
+      // Fault injection: a lost request is never answered; the server's deadline resets the stream.
+      outcome =
+        fault === "drop"
+          ? await untilAborted(ac.signal, "timeout")
+          : await this.exchange(entry, stream, peer, ac.signal);
     } catch (err) {
       outcome = ac.signal.aborted ? "timeout" : "stream_error";
       this.logger.debug({ protocol: entry.id, peer, err: errorMessage(err) }, "Inbound request failed");
@@ -277,6 +293,18 @@ export class ReqRespService implements ReqResp {
         `request ${protocol} to ${peerId} got no complete response within ${timeoutMs} ms`,
       );
 
+    const fault = this.faults?.requestFault("out", name, protocol, peerId) ?? "pass";
+    if (fault === "cut")
+      throw fail(
+        { code: "DIAL_FAILED", protocol, peer: peerId, reason: "link cut by fault injection" },
+        `cannot open ${protocol} to ${peerId}: link cut by fault injection`,
+      );
+    if (fault === "drop") {
+      // Fault injection: the request is lost on the way; the requester hears nothing until its timeout.
+      await untilAborted(signal, undefined);
+      throw timedOut();
+    }
+
     let stream: Stream;
     try {
       stream = await host.dialProtocol(pid, protocol, { signal });
@@ -361,6 +389,12 @@ export class ReqRespService implements ReqResp {
       if (!clean && stream.status === "open") stream.abort(new AbortError("request failed"));
     }
   }
+}
+
+/** Resolves to `value` once `signal` is aborted (at once if it already is). */
+function untilAborted<T>(signal: AbortSignal, value: T): Promise<T> {
+  if (signal.aborted) return Promise.resolve(value);
+  return new Promise((resolve) => signal.addEventListener("abort", () => resolve(value), { once: true }));
 }
 
 /** Sends one response frame, closes our writable end and discards whatever the peer still sends. */
