@@ -1,15 +1,13 @@
 /**
  * A relay chain with a parachain, in-process on loopback: relay validators (`RelayValidatorNode`), collators
- * and para full nodes (`CollatorNode`), each with its own temp base path. `close()` stops every node and
- * removes every directory, also when a test failed half way.
+ * and para full nodes (`CollatorNode`), each with its own temp base path. A thin view of the harness's
+ * `startNetwork({processes: false})` that hands out the node objects the integration tests assert on. `close()`
+ * stops every node and removes every directory, also when a test failed half way.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { CollatorNode } from "@parapipe/collator";
-import { generateNodeKey } from "@parapipe/network";
-import { type ChainSpec, devKeypair } from "@parapipe/primitives";
-import { RelayValidatorNode } from "@parapipe/relay-validator";
+import type { CollatorNode } from "@parapipe/collator";
+import { type ParaNodeHandle, startNetwork } from "@parapipe/harness";
+import type { ChainSpec } from "@parapipe/primitives";
+import type { RelayValidatorNode } from "@parapipe/relay-validator";
 import { type BackingMode, devChainSpecs } from "@parapipe/runtime";
 
 export interface ParaNetworkOptions {
@@ -29,15 +27,13 @@ export interface ParaNetwork {
   collators: CollatorNode[];
   fullNodes: CollatorNode[];
   /** Starts one more para node (a collator with `key`, else a full node) bootstrapping from the network. */
-  addParaNode(o?: { key?: string; basePath?: string }): Promise<CollatorNode>;
+  addParaNode(o?: { key?: string }): Promise<CollatorNode>;
   /** Stops one para node (it stays in the lists, closed). */
   stopParaNode(node: CollatorNode): Promise<void>;
   /** Every para node (collators, full nodes), open or not. */
   paraNodes(): CollatorNode[];
   close(): Promise<void>;
 }
-
-const tcp = (addrs: string[]) => addrs.find((a) => a.includes("/tcp/") && !a.includes("/ws"))!;
 
 export async function startParaNetwork(o: ParaNetworkOptions): Promise<ParaNetwork> {
   const specs = devChainSpecs({
@@ -46,74 +42,37 @@ export async function startParaNetwork(o: ParaNetworkOptions): Promise<ParaNetwo
     ...(o.validators ? { validators: o.validators } : {}),
     ...(o.collators ? { collators: o.collators } : {}),
   });
-  const dirs: string[] = [];
-  const validators: RelayValidatorNode[] = [];
-  const collators: CollatorNode[] = [];
-  const fullNodes: CollatorNode[] = [];
-  const closed = new Set<CollatorNode>();
-  const tmp = async (name: string) => {
-    const d = await mkdtemp(join(tmpdir(), `parapipe-${name}-`));
-    dirs.push(d);
-    return d;
-  };
-  const net: ParaNetwork = {
+  const net = await startNetwork({
+    mode: o.mode,
+    relaySlotMs: o.relaySlotMs,
     specs,
-    validators,
+    validators: o.validators ?? ["Alice", "Bob", "Charlie", "Dave"],
+    collators: o.startCollators ?? o.collators ?? ["Alice", "Bob"],
+    fullNodes: o.fullNodes ?? 0,
+  });
+  const handles = new Map<CollatorNode, ParaNodeHandle>();
+  const nodeOf = (h: ParaNodeHandle) => {
+    handles.set(h.node!, h);
+    return h.node!;
+  };
+  const collators = net.collators.map(nodeOf);
+  const fullNodes = net.fullNodes.map(nodeOf);
+  return {
+    specs,
+    validators: net.validators.map((h) => h.node!),
     collators,
     fullNodes,
     async addParaNode(a = {}) {
-      const relayBoot = validators.map((v) => tcp(v.network.listenAddrs()));
-      const paraBoot = net
-        .paraNodes()
-        .filter((n) => !closed.has(n))
-        .map((n) => tcp(n.network.listenAddrs()));
-      const node = await CollatorNode.init({
-        paraSpec: specs.para,
-        relaySpec: specs.relay,
-        basePath: a.basePath ?? (await tmp(a.key ? `collator-${a.key}` : "fullnode")),
-        ...(a.key ? { key: devKeypair(a.key) } : {}),
-        listen: ["/ip4/127.0.0.1/tcp/0"],
-        bootnodes: paraBoot,
-        nodeKey: generateNodeKey(),
-        relay: { listen: ["/ip4/127.0.0.1/tcp/0"], bootnodes: relayBoot, nodeKey: generateNodeKey() },
-      });
+      const node = nodeOf(await net.addParaNode(a.key ? { collator: a.key } : {}));
       (a.key ? collators : fullNodes).push(node);
-      await node.start();
       return node;
     },
     async stopParaNode(node) {
-      closed.add(node);
-      await node.close();
+      await handles.get(node)?.stop();
     },
     paraNodes: () => [...collators, ...fullNodes],
-    async close() {
-      for (const n of net.paraNodes()) await n.close().catch(() => {});
-      for (const v of validators.splice(0)) await v.close().catch(() => {});
-      for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
-    },
+    close: () => net.close(),
   };
-  try {
-    let bootnode: string | undefined;
-    for (const name of o.validators ?? ["Alice", "Bob", "Charlie", "Dave"]) {
-      const node = await RelayValidatorNode.init({
-        spec: specs.relay,
-        basePath: await tmp(`validator-${name}`),
-        key: devKeypair(name),
-        listen: ["/ip4/127.0.0.1/tcp/0"],
-        bootnodes: bootnode ? [bootnode] : [],
-        nodeKey: generateNodeKey(),
-      });
-      validators.push(node);
-      await node.start();
-      bootnode ??= tcp(node.network.listenAddrs());
-    }
-    for (const name of o.startCollators ?? o.collators ?? ["Alice", "Bob"]) await net.addParaNode({ key: name });
-    for (let i = 0; i < (o.fullNodes ?? 0); i++) await net.addParaNode();
-    return net;
-  } catch (e) {
-    await net.close();
-    throw e;
-  }
 }
 
 /** Polls `cond` until it holds, or fails with what was last observed. */

@@ -7,4 +7,7 @@ export { CliError, type CliErrorType } from "./errors.js";
 export { main, topHelp } from "./main.js";
 export { createRelayValidatorMetrics } from "./metrics.js";
 export { parseMetricsText } from "./metricsText.js";
-export { DEFAULT_PORTS, NODE_FLAGS, RELAY_FLAGS } from "./nodeFlags.js";
+export { DEFAULT_PORTS, NODE_FLAGS, RELAY_FLAGS, type RpcFlags } from "./nodeFlags.js";
+export { type RpcChain, type RpcHandle, startRpc } from "./rpc.js";
+export { peerInfoOf, rpcChainOf, type ServedNode } from "./serve.js";
+export { VERSION } from "./version.js";
