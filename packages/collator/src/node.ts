@@ -1,5 +1,12 @@
 import { join } from "node:path";
-import { createNetwork, loadOrCreateNodeKey, type Network, type NodeKey, topicName } from "@parapipe/network";
+import {
+  createNetwork,
+  loadOrCreateNodeKey,
+  type Network,
+  type NetworkFaults,
+  type NodeKey,
+  topicName,
+} from "@parapipe/network";
 import {
   BlockImporter,
   type BlockInfo,
@@ -83,6 +90,8 @@ export interface CollatorOptions {
 /** Collaborators of a collator. */
 export interface CollatorModules {
   logger?: Logger;
+  /** Fault injection (tests only): on the para network (`network.faults`) and the embedded relay node's. */
+  faults?: { para?: NetworkFaults; relay?: NetworkFaults };
   /**
    * Metrics of the para chain (`createNodeMetrics` of the node's registry, whose `chain` label is the para
    * spec's id): its importer, transaction pool and network report to them (the para has no finality tracker:
@@ -244,7 +253,7 @@ export class CollatorNode {
         bootnodes: opts.relay.bootnodes ?? [],
         ...(opts.relay.nodeKey ? { nodeKey: opts.relay.nodeKey } : {}),
       },
-      { logger: log },
+      { logger: log, ...(modules.faults?.relay ? { faults: modules.faults.relay } : {}) },
     );
     let chain: ChainDb | undefined;
     try {
@@ -282,7 +291,11 @@ export class CollatorNode {
           genesisHash: g.hash,
           maxGossipBytes: 4 * 1024 * 1024 - 64 * 1024,
         },
-        { logger: log.child({ module: "para-net" }), metrics: metrics.network },
+        {
+          logger: log.child({ module: "para-net" }),
+          metrics: metrics.network,
+          ...(modules.faults?.para ? { faults: modules.faults.para } : {}),
+        },
       );
       const node = new CollatorNode(
         relayParents,

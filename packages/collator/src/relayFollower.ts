@@ -1,4 +1,4 @@
-import type { Network, NodeKey } from "@parapipe/network";
+import type { Network, NetworkFaults, NodeKey } from "@parapipe/network";
 import {
   type BlockImporter,
   type ChainDb,
@@ -68,7 +68,10 @@ export class RelayFollower {
   }
 
   /** Opens the relay database and network (not yet started). */
-  static async open(opts: RelayFollowerOptions, modules: { logger?: Logger } = {}): Promise<RelayFollower> {
+  static async open(
+    opts: RelayFollowerOptions,
+    modules: { logger?: Logger; faults?: NetworkFaults } = {},
+  ): Promise<RelayFollower> {
     const g = relayGenesisFromSpec(opts.spec);
     const runtime = g.runtime;
     const validators = runtime.config.validators.map((v) => Uint8Array.from(v));
@@ -84,7 +87,10 @@ export class RelayFollower {
         bootnodes: opts.bootnodes ?? [],
         ...(opts.nodeKey ? { nodeKey: opts.nodeKey } : {}),
       },
-      { logger: (modules.logger ?? silentLogger).child({ module: "relay" }) },
+      {
+        logger: (modules.logger ?? silentLogger).child({ module: "relay" }),
+        ...(modules.faults ? { faults: modules.faults } : {}),
+      },
     );
     return new RelayFollower(runtime, validators, node);
   }

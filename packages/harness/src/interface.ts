@@ -107,6 +107,12 @@ export interface StartNetworkOptions {
   logLevel?: string;
   /** How long a node may take to serve RPC after it was started. Default 60 s. */
   startTimeoutMs?: number;
+  /**
+   * In-process only: enable the networks' fault injection (`NetworkFaults`: isolate/heal, per-topic drops and
+   * delays), reached through `handle.node.network.faults` (a collator's relay side: `node.relay.network.faults`).
+   * `{seed}` makes the random drops reproducible. Off by default.
+   */
+  faults?: boolean | { seed?: number };
 }
 
 /** Options every wait-for helper takes. */

@@ -109,6 +109,7 @@ export async function startNetwork(o: StartNetworkOptions): Promise<TestNetwork>
     logLevel,
     echoLogs: envLogLevel() !== undefined,
     startTimeoutMs: o.startTimeoutMs ?? 60_000,
+    ...(o.faults ? { faults: o.faults === true ? {} : o.faults } : {}),
     registry,
     bootnodesFor(node) {
       const others = (list: HarnessNode[]) => list.filter((n) => n !== node).map((n) => n.multiaddr);

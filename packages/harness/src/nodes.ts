@@ -18,7 +18,7 @@ import {
   VERSION,
 } from "@parapipe/cli";
 import { CollatorNode } from "@parapipe/collator";
-import { type NodeKey, nodeKeyToHex } from "@parapipe/network";
+import { NetworkFaults, type NodeKey, nodeKeyToHex } from "@parapipe/network";
 import {
   createMetricsRegistry,
   createNodeLogger,
@@ -44,6 +44,8 @@ export interface NodeContext {
   /** Echo in-process logs to stderr. */
   echoLogs: boolean;
   startTimeoutMs: number;
+  /** In-process nodes get `NetworkFaults` on their networks. */
+  faults?: { seed?: number };
   registry: ProcessRegistry;
   /** The bootnodes of `node` now: other nodes of its chain (para nodes: and the validators, for the relay side). */
   bootnodesFor(node: HarnessNode): { own: string[]; relay: string[] };
@@ -248,6 +250,7 @@ class InProcessDriver implements Driver {
             logger,
             metrics: createNodeMetrics(registry),
             pipelineMetrics: createRelayValidatorMetrics(registry),
+            ...(this.ctx.faults ? { faults: new NetworkFaults(this.ctx.faults) } : {}),
           },
         );
         node = v;
@@ -280,7 +283,13 @@ class InProcessDriver implements Driver {
               ...(l.relayNodeKey ? { nodeKey: l.relayNodeKey } : {}),
             },
           },
-          { logger, metrics: createNodeMetrics(registry) },
+          {
+            logger,
+            metrics: createNodeMetrics(registry),
+            ...(this.ctx.faults
+              ? { faults: { para: new NetworkFaults(this.ctx.faults), relay: new NetworkFaults(this.ctx.faults) } }
+              : {}),
+          },
         );
         node = c;
         served = {

@@ -1,5 +1,12 @@
 import { join } from "node:path";
-import { createNetwork, loadOrCreateNodeKey, type Network, type NodeKey, topicName } from "@parapipe/network";
+import {
+  createNetwork,
+  loadOrCreateNodeKey,
+  type Network,
+  type NetworkFaults,
+  type NodeKey,
+  topicName,
+} from "@parapipe/network";
 import { sr25519Verify } from "@parapipe/primitives";
 import { ChainDb } from "./chain/chainDb.js";
 import { BlockImporter } from "./chain/importer.js";
@@ -85,7 +92,7 @@ export class RelayChainNode {
    */
   static async open(
     o: RelayChainNodeOptions,
-    modules: { logger?: Logger; metrics?: NodeMetricsSet } = {},
+    modules: { logger?: Logger; metrics?: NodeMetricsSet; faults?: NetworkFaults } = {},
   ): Promise<RelayChainNode> {
     const log = modules.logger ?? silentLogger;
     const metrics = modules.metrics ?? {};
@@ -121,7 +128,7 @@ export class RelayChainNode {
       const nodeKey = o.nodeKey ?? (await loadOrCreateNodeKey(join(o.basePath, "network", "secret_ed25519")));
       const network = await createNetwork(
         { listen: o.listen, bootnodes: o.bootnodes ?? [], nodeKey, genesisHash: g },
-        { logger: log, metrics: metrics.network },
+        { logger: log, metrics: metrics.network, ...(modules.faults ? { faults: modules.faults } : {}) },
       );
       return new RelayChainNode(chain, importer, finality, pool, network, g, o.slotMs, o.runtime, o.voters, log);
     } catch (e) {

@@ -1,4 +1,4 @@
-import { type Network, type NodeKey, topicName } from "@parapipe/network";
+import { type Network, type NetworkFaults, type NodeKey, topicName } from "@parapipe/network";
 import {
   type BlockImporter,
   type BlockSync,
@@ -60,6 +60,8 @@ export interface RelayValidatorModules {
   metrics?: NodeMetricsSet;
   /** Candidate stages, stage latencies and PVF execution times. */
   pipelineMetrics?: RelayValidatorMetrics;
+  /** Fault injection on the relay network (tests only: `network.faults`). */
+  faults?: NetworkFaults;
 }
 
 /** Counters a test or the informant reads. */
@@ -219,7 +221,7 @@ export class RelayValidatorNode {
         bootnodes: opts.bootnodes ?? [],
         ...(opts.nodeKey ? { nodeKey: opts.nodeKey } : {}),
       },
-      { logger: log, metrics: modules.metrics },
+      { logger: log, metrics: modules.metrics, ...(modules.faults ? { faults: modules.faults } : {}) },
     );
     const pvf = new PvfPool(
       {
