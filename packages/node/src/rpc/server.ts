@@ -602,10 +602,26 @@ export class RpcServer {
     req.on("error", (err) => this.logger.debug({ err }, "RPC HTTP request failed"));
   }
 
-  /** jsonrpsee's answer to an oversized body: HTTP 413 with a -32007 error; the connection is not reused. */
+  /**
+   * jsonrpsee's answer to an oversized body: HTTP 413 with a -32007 error; the connection is not reused. The
+   * rest of the body is read and discarded first (up to 4x the limit, then the socket is cut): a client still
+   * uploading when the connection closes sees a reset instead of the answer.
+   */
   private tooLarge(req: IncomingMessage, res: ServerResponse): void {
-    res.setHeader("Connection", "close");
-    res.writeHead(413, { "Content-Type": JSON_CONTENT_TYPE }).end(errorResponse(null, this.requestTooBig()));
+    const answer = () => {
+      if (res.headersSent) return;
+      res.setHeader("Connection", "close");
+      res.writeHead(413, { "Content-Type": JSON_CONTENT_TYPE }).end(errorResponse(null, this.requestTooBig()));
+    };
+    let discarded = 0;
+    req.on("data", (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > 4 * this.maxRequestBytes) {
+        answer();
+        req.socket.destroy();
+      }
+    });
+    req.on("end", answer);
     req.resume();
   }
 
