@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { type NodeKey, nodeKeyFromHex } from "@parapipe/network";
 import { type LogFilter, parseLogFilter } from "@parapipe/node";
@@ -192,6 +192,11 @@ export function portFlag(a: ParsedArgs, command: string, name: string, fallback:
   return int(a, command, name, fallback, 0, 65535);
 }
 
+/** A node key file's content: 32 raw bytes (Substrate's `secret_ed25519`) or 64 hex digits. */
+export function nodeKeyFromFile(bytes: Uint8Array): NodeKey {
+  return bytes.length === 32 ? { secret: new Uint8Array(bytes) } : nodeKeyFromHex(Buffer.from(bytes).toString("utf8"));
+}
+
 /** The node key a command line gives: `--node-key` or `--node-key-file`; else the node keeps its own. */
 export function nodeKeyOf(a: ParsedArgs, command: string): NodeKey | undefined {
   const hex = str(a, "node-key");
@@ -201,10 +206,7 @@ export function nodeKeyOf(a: ParsedArgs, command: string): NodeKey | undefined {
   try {
     if (hex !== undefined) return nodeKeyFromHex(hex);
     if (file !== undefined) {
-      const bytes = readFileSync(file);
-      return bytes.length === 32
-        ? ({ secret: new Uint8Array(bytes) } as NodeKey)
-        : nodeKeyFromHex(bytes.toString("utf8").trim());
+      return nodeKeyFromFile(readFileSync(file));
     }
   } catch (e) {
     if (e instanceof CliError) throw e;
@@ -340,13 +342,19 @@ export function authorityKeyOf(
   return undefined;
 }
 
-/** Whether a path is a file that exists. */
-export const fileExists = (p: string) => existsSync(p);
-
 /** Loads `--chain` (default `fallback`). */
 export function chainOf(a: ParsedArgs, fallback: string, kind: "relay" | "para"): { name: string; spec: ChainSpec } {
   const name = str(a, "chain") ?? fallback;
   return { name, spec: loadChainSpec(name, kind) };
+}
+
+/** Why `host:port` cannot be bound right now (undefined: it can). */
+export function bindError(port: number, host: string): Promise<NodeJS.ErrnoException | undefined> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", (e: NodeJS.ErrnoException) => resolve(e));
+    s.listen(port, host, () => s.close(() => resolve(undefined)));
+  });
 }
 
 /**
@@ -359,11 +367,7 @@ export async function checkListenPorts(listen: string[], what: string): Promise<
     if (!m || m[3] === "0") continue;
     const port = Number(m[3]);
     const host = m[2] as string;
-    const err = await new Promise<NodeJS.ErrnoException | undefined>((resolve) => {
-      const s = createServer();
-      s.once("error", (e: NodeJS.ErrnoException) => resolve(e));
-      s.listen(port, host, () => s.close(() => resolve(undefined)));
-    });
+    const err = await bindError(port, host);
     if (err?.code === "EADDRINUSE")
       throw new CliError({ code: "PORT_IN_USE", port, what }, `${what} port ${port} is already in use (${addr})`);
   }

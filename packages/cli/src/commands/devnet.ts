@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nodeKeyFromHex, peerIdOf } from "@parapipe/network";
@@ -10,7 +9,7 @@ import { devChainSpecs } from "@parapipe/runtime";
 import { bool, type CommandSpec, int, list, parseArgs, printHelp, str } from "../args.js";
 import { CliError } from "../errors.js";
 import { parseMetricsText } from "../metricsText.js";
-import { DEFAULT_PORTS } from "../nodeFlags.js";
+import { bindError, DEFAULT_PORTS } from "../nodeFlags.js";
 import { ensureWritableDir, removeTree, tmpBasePath } from "../paths.js";
 
 const DEV_NAMES = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"] as const;
@@ -99,11 +98,7 @@ interface DevnetNode {
 const nodeKeyOf = (name: string) => createHash("sha256").update(name).digest("hex");
 
 async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
-  });
+  return (await bindError(port, "127.0.0.1")) === undefined;
 }
 
 /** The last `n` lines of a file. */

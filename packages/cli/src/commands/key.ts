@@ -5,6 +5,7 @@ import { type CommandSpec, int, parseArgs, printHelp, str } from "../args.js";
 import { loadChainSpec } from "../chainSpecs.js";
 import { badArguments, CliError } from "../errors.js";
 import { KEY_TYPES, Keystore, keypairOfSuri } from "../keystore.js";
+import { nodeKeyFromFile } from "../nodeFlags.js";
 import { chainDir, defaultBasePath, ensureWritableDir } from "../paths.js";
 
 const outputFlags: CommandSpec["flags"] = [
@@ -167,7 +168,7 @@ export async function keyCommand(argv: string[]): Promise<number> {
         } catch (e) {
           throw new CliError({ code: "KEY", reason: "node key file" }, `cannot read ${file}: ${(e as Error).message}`);
         }
-        key = bytes.length === 32 ? { secret: new Uint8Array(bytes) } : nodeKeyFromHex(bytes.toString("utf8"));
+        key = nodeKeyFromFile(bytes);
       }
       process.stdout.write(`${await peerIdOf(key)}\n`);
       return 0;
