@@ -142,7 +142,7 @@ describe("parapipe on bad input", () => {
     const node = startCli(registry, ["validator", "--chain", "dev", "--base-path", base, "--alice", ...nodeArgs(p)]);
     await node.waitForOutput((o) => o.includes("Listening for new connections"), 30_000, "node started");
     assert.ok(await node.kill("SIGINT", 15_000), "stopped on SIGINT");
-    assert.equal(node.exit?.code, 0, node.stderr);
+    assert.equal(node.exit?.code, 0, `${JSON.stringify(node.exit)}\n${node.stderr}`);
     // The ports are free again.
     for (const port of [p.p2p, p.rpc, p.prom]) (await occupy(port)).close();
 
@@ -160,7 +160,18 @@ describe("parapipe on bad input", () => {
       "node restarted on its database",
     );
     assert.ok(await again.kill("SIGTERM", 15_000));
-    assert.equal(again.exit?.code, 0);
+    assert.equal(again.exit?.code, 0, JSON.stringify(again.exit));
+  });
+
+  it("SIGINT while the node is still starting closes what it opened and exits 0", { timeout: 60_000 }, async () => {
+    const p = await ports();
+    const node = startCli(registry, ["validator", "--chain", "dev", "--tmp", "--alice", ...nodeArgs(p)]);
+    // The database line comes before the ports, the database and the network are open.
+    await node.waitForOutput((o) => o.includes("Database: LevelDb"), 30_000, "node starting");
+    assert.ok(await node.kill("SIGINT", 15_000), "stopped on SIGINT");
+    assert.equal(node.exit?.code, 0, `${JSON.stringify(node.exit)}\n${node.stderr}`);
+    assert.match(node.stdout, /Shutting down/);
+    for (const port of [p.p2p, p.rpc, p.prom]) (await occupy(port)).close();
   });
 
   it("--log debug adds the stack trace", async () => {

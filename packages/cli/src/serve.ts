@@ -114,6 +114,44 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
     cleanup.length = 0;
     if (l.dirs.temporary) removeTree(l.dirs.base);
   };
+
+  // Signals are handled from here on, not only once the node runs: a Ctrl-C while the database opens or the
+  // network starts lets that step finish, then closes what is open (exit 0), as Substrate's runner does. A
+  // second one leaves at once.
+  let stopReason: string | undefined;
+  let wake: () => void = () => {};
+  const stopped = new Promise<void>((r) => {
+    wake = r;
+  });
+  const onStop = (why: string) => {
+    if (stopReason !== undefined) process.exit(130);
+    stopReason = why;
+    log.info({ reason: why }, "Shutting down");
+    wake();
+  };
+  const onSigint = () => onStop("SIGINT");
+  const onSigterm = () => onStop("SIGTERM");
+  const onDisconnect = () => onStop("devnet parent exited");
+  process.on("SIGINT", onSigint);
+  process.on("SIGTERM", onSigterm);
+  // Started by `parapipe devnet` with an IPC channel: a parent that dies takes its children with it.
+  if (process.send) process.on("disconnect", onDisconnect);
+  const unhook = () => {
+    process.off("SIGINT", onSigint);
+    process.off("SIGTERM", onSigterm);
+    process.off("disconnect", onDisconnect);
+  };
+  const shutdown = async (): Promise<number> => {
+    try {
+      await closeAll();
+      return 0;
+    } catch {
+      return 1;
+    } finally {
+      unhook();
+    }
+  };
+
   let node: ServedNode | undefined;
   try {
     let registry: Registry | undefined;
@@ -122,6 +160,7 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
       const server = new PrometheusServer(registry, prom);
       await server.listen();
       cleanup.push(() => server.close());
+      if (stopReason !== undefined) return await shutdown();
       log.info({}, `〽️ Prometheus exporter started at ${prom.host}:${server.address()?.port}`);
     }
     const rpc: RpcHandle = await startRpc(
@@ -130,16 +169,19 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
       log,
     );
     cleanup.push(() => rpc.close());
+    if (stopReason !== undefined) return await shutdown();
     log.info({}, `Running JSON-RPC server: addr=${rpc.address}`);
 
     node = await l.open(log, registry);
     const opened = node;
     cleanup.push(() => opened.close());
+    if (stopReason !== undefined) return await shutdown();
     log.info({}, `🔨 Initializing Genesis block/state (header-hash: ${toHex(node.genesisHash)})`);
     log.info({}, `🏷  Local node identity is: ${node.peerId}`);
     log.info({}, `👤 Role: ${node.role}`);
     rpc.attach(node);
     await node.start();
+    if (stopReason !== undefined) return await shutdown();
     for (const a of node.listenAddrs()) log.info({}, `🔍 Listening for new connections on ${a}`);
     if (registry) {
       const start = Math.floor(performance.timeOrigin / 1000);
@@ -156,6 +198,7 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
     }
   } catch (e) {
     await closeAll();
+    unhook();
     throw e;
   }
 
@@ -172,24 +215,7 @@ export async function serveNode(l: NodeLaunch): Promise<number> {
   }, 5000);
   cleanup.unshift(async () => clearInterval(informant));
 
-  return new Promise<number>((resolve) => {
-    let stopping = false;
-    const stop = (why: string) => {
-      if (stopping) {
-        // A second Ctrl-C: leave now.
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ reason: why }, "Shutting down");
-      clearInterval(informant);
-      closeAll().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
-    };
-    process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGTERM", () => stop("SIGTERM"));
-    // Started by `parapipe devnet` with an IPC channel: a parent that dies takes its children with it.
-    if (process.send) process.on("disconnect", () => stop("devnet parent exited"));
-  });
+  await stopped;
+  clearInterval(informant);
+  return shutdown();
 }
