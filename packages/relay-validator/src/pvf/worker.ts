@@ -5,6 +5,7 @@ import { parentPort } from "node:worker_threads";
 import { cryptoReady } from "@parapipe/primitives";
 import { paraRuntimeFromCode, validateBlock } from "@parapipe/runtime";
 import type { PvfRequest, PvfResponse } from "./protocol.js";
+import { currentThreadId } from "./threadCpu.js";
 
 await cryptoReady();
 const port = parentPort;
@@ -47,4 +48,5 @@ port.on("message", (msg: PvfRequest | { warm: Uint8Array }) => {
   }
   port.postMessage(res);
 });
-port.postMessage({ ready: true });
+// The pool times jobs by this thread's CPU time (procfs); without a thread id it falls back to wall clock.
+port.postMessage({ ready: true, tid: currentThreadId() });

@@ -10,6 +10,7 @@ import {
   ParachainRuntime,
 } from "@parapipe/runtime";
 import { PvfPool } from "../../src/pvf/pool.js";
+import { currentThreadId, parseThreadCpuMs, threadCpuMs } from "../../src/pvf/threadCpu.js";
 
 const UNIT = 10n ** 18n;
 const alice = devKeypair("Alice");
@@ -87,6 +88,8 @@ describe("PVF worker pool", () => {
       await small.ready();
       const out = await small.execute(c.runtime.code, params(c, parent, b));
       assert.equal(out.kind, "timeout");
+      // Counted in the worker thread's CPU time where procfs gives it, as upstream counts it.
+      assert.equal(out.kind === "timeout" && out.clock, process.platform === "linux" ? "cpu" : "wall");
       // The replacement worker (warmed before it takes a job) validates a light block.
       await small.ready();
       const parent2 = c.head.header;
@@ -102,5 +105,30 @@ describe("PVF worker pool", () => {
     const out = await pool.execute(new TextEncoder().encode("not a runtime"), new Uint8Array([1, 2, 3]));
     assert.equal(out.kind, "invalid");
     if (out.kind === "invalid") assert.equal(out.code, "BAD_RUNTIME_CODE");
+  });
+});
+
+describe("thread CPU time (the PVF timeout's clock)", () => {
+  it("parses utime + stime of a stat line whose command name holds spaces and parentheses", () => {
+    const line = "4242 (node (pvf) x) R 1 2 3 4 5 6 7 8 9 10 31 7 0 0 20 0 12 0 100 0 0";
+    assert.equal(parseThreadCpuMs(line), 380);
+    assert.equal(parseThreadCpuMs("garbage"), undefined);
+    assert.equal(parseThreadCpuMs("1 (x) R 1 2"), undefined);
+  });
+
+  it("reads this thread's CPU time, which grows with work and not with sleeping", {
+    skip: process.platform !== "linux" && "procfs is Linux-only",
+  }, async () => {
+    const tid = currentThreadId();
+    assert.ok(tid !== undefined, "a thread id from /proc/thread-self");
+    const before = threadCpuMs(tid);
+    assert.ok(before !== undefined);
+    await new Promise((r) => setTimeout(r, 200));
+    const slept = threadCpuMs(tid)!;
+    const t0 = performance.now();
+    while (performance.now() - t0 < 200);
+    const worked = threadCpuMs(tid)!;
+    assert.ok(slept - before <= 60, `sleeping 200 ms cost ${slept - before} ms of CPU`);
+    assert.ok(worked - slept >= 100, `200 ms of busy loop counted ${worked - slept} ms of CPU`);
   });
 });
