@@ -130,6 +130,7 @@ export {
   type TransactionGossipOptions,
 } from "./txPool/txGossip.js";
 export {
+  DEFAULT_POOL_LIMITS,
   type PoolChain,
   type PoolTransaction,
   type SubmitResult,

@@ -50,6 +50,8 @@ export interface TxPoolMetrics {
   readyTransactions: PlainGauge;
   /** `parapipe_txpool_future_transactions`. */
   futureTransactions: PlainGauge;
+  /** `parapipe_txpool_bytes`: encoded bytes of the ready and future transactions (bounded by `maxBytes`). */
+  bytes?: PlainGauge;
   /** `parapipe_txpool_submissions_total{outcome}`: `ready`, `future` or the refusal code. */
   submissions: LabelledCounter<"outcome">;
 }

@@ -83,6 +83,11 @@ export function createNodeMetrics(registry: Registry): NodeMetrics {
       help: "Number of transactions waiting for a transaction they require",
       registers,
     }),
+    bytes: new Gauge({
+      name: "parapipe_txpool_bytes",
+      help: "Encoded bytes of the transactions in the pool (ready and future)",
+      registers,
+    }),
     submissions: new Counter({
       name: "parapipe_txpool_submissions_total",
       help: "Transactions submitted to the pool, by outcome (ready, future or the refusal code)",

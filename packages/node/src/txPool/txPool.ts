@@ -71,6 +71,12 @@ export interface TxPoolOptions {
   maxCount?: number;
   /** Most bytes held (ready + future). Default 20 MiB. */
   maxBytes?: number;
+  /**
+   * Transactions validated again on each new best block (future ones first, then the longest unchecked). Default
+   * 64. Included transactions leave the pool by their tags without validation; the transactions of blocks a
+   * reorg retracts are validated and put back.
+   */
+  revalidateBatch?: number;
 }
 
 /** What `TxPool` works with. */
@@ -93,6 +99,10 @@ interface Entry {
   ready: boolean;
   /** Required tags not provided by a ready transaction. */
   missing: Set<string>;
+  /** Required tags dropped because a block included their provider (restored if that block is retracted). */
+  pruned?: string[];
+  /** The maintenance round it was last validated in. */
+  validatedAt: number;
 }
 
 /** Extrinsics of a block on the best chain, kept until the block is final or pruned. */
@@ -100,6 +110,9 @@ interface BlockTxs {
   bytes: Uint8Array[];
   hashes: string[];
 }
+
+/** Substrate's default pool bounds (`--pool-limit 8192`, `--pool-kbytes 20480`), over ready and future together. */
+export const DEFAULT_POOL_LIMITS = { maxCount: 8192, maxBytes: 20 * 1024 * 1024 } as const;
 
 /**
  * The transaction pool (Substrate's graph pool in small): transactions are validated by the runtime at the
@@ -130,11 +143,15 @@ export class TxPool {
   private readonly unsubscribe: Unsubscribe[] = [];
   private bytes = 0;
   private nextSeq = 0;
+  private readonly revalidateBatch: number;
+  /** Maintenance rounds so far (new best blocks handled). */
+  private round = 0;
   private closed = false;
 
   constructor(opts: TxPoolOptions, modules: TxPoolModules) {
-    this.maxCount = opts.maxCount ?? 8192;
-    this.maxBytes = opts.maxBytes ?? 20 * 1024 * 1024;
+    this.maxCount = opts.maxCount ?? DEFAULT_POOL_LIMITS.maxCount;
+    this.maxBytes = opts.maxBytes ?? DEFAULT_POOL_LIMITS.maxBytes;
+    this.revalidateBatch = opts.revalidateBatch ?? 64;
     this.runtime = modules.runtime;
     this.chain = modules.chain;
     this.logger = modules.logger ?? silentLogger;
@@ -153,6 +170,11 @@ export class TxPool {
     let ready = 0;
     for (const e of this.entries.values()) if (e.ready) ready++;
     return { ready, future: this.entries.size - ready, bytes: this.bytes };
+  }
+
+  /** The pool's bounds: most transactions (ready + future) and most bytes it holds. */
+  get limits(): { maxCount: number; maxBytes: number } {
+    return { maxCount: this.maxCount, maxBytes: this.maxBytes };
   }
 
   /** The transaction with this hash, if in the pool. */
@@ -353,56 +375,137 @@ export class TxPool {
       });
       this.blockTxs.delete(bhex);
     }
+    this.round++;
+    // Included transactions are pruned by their tags, as Substrate's `prune_tags` does; transactions of retracted
+    // blocks come back (validated at the new best block), and only a batch of the rest is validated again (its
+    // background revalidation). Never the whole pool at once: under load that is seconds of signature checks
+    // on every reorg, which starves block production and makes more reorgs. A transaction left ready whose
+    // requirement came back with a retracted block is refused as a future nonce by the builder and stays.
     for (const { block, txs } of enacted) {
       const bhex = toHex(block.hash);
       this.blockTxs.set(bhex, txs);
       for (const h of txs.hashes) {
         const entry = this.entries.get(h);
         if (entry === undefined && !this.watchers.has(h)) continue;
-        if (entry !== undefined) this.removeEntry(entry, []);
+        if (entry !== undefined) {
+          this.pruneIncluded(entry);
+        }
         before.delete(h);
         this.inBlock.set(h, { block: block.hash, hex: bhex });
         this.emit(fromHexHash(h), { type: "inBlock", block: block.hash });
       }
     }
-    await this.revalidate(resubmit, before);
+    await this.resubmitRetracted(resubmit);
+    await this.revalidateSome(before);
     this.updateGauges();
   }
 
   /**
-   * Validates every pool transaction (and the re-submitted ones) at the current best block and rebuilds the
-   * ready/future sets from the new tags. Watchers hear about changes from `before` only.
+   * Removes a transaction a block included. What it provided is now provided by the chain: the transactions that
+   * required it no longer wait for it (they become ready when nothing else is missing).
    */
-  private async revalidate(resubmit: Uint8Array[], before: Map<string, boolean>): Promise<void> {
-    const old = [...this.entries.values()].sort((a, b) => a.seq - b.seq);
-    this.entries.clear();
-    this.providers.clear();
-    this.dependents.clear();
-    this.bytes = 0;
-    const candidates: Array<{ bytes: Uint8Array; seq?: number }> = [
-      ...old.map((e) => ({ bytes: e.tx.bytes, seq: e.seq })),
-      ...resubmit.map((bytes) => ({ bytes })),
-    ];
-    for (const c of candidates) {
-      const hash = blake2_256(c.bytes);
+  private pruneIncluded(e: Entry): void {
+    if (!this.entries.delete(e.hex)) return;
+    this.bytes -= e.tx.bytes.length;
+    for (const t of e.requires) {
+      const set = this.dependents.get(t);
+      set?.delete(e);
+      if (set?.size === 0) this.dependents.delete(t);
+    }
+    const promoted: Array<[Entry, TxStatus]> = [];
+    for (const t of e.provides) {
+      if (this.providers.get(t) === e) this.providers.delete(t);
+      const deps = this.dependents.get(t);
+      this.dependents.delete(t);
+      for (const d of deps ?? []) {
+        d.requires = d.requires.filter((x) => x !== t);
+        d.missing.delete(t);
+        (d.pruned ??= []).push(t);
+        if (!d.ready && d.missing.size === 0) this.promote(d, promoted);
+      }
+    }
+  }
+
+  /**
+   * Validates up to `revalidateBatch` transactions again at the best block: future ones first (a requirement
+   * the chain met by a transaction this pool never saw), then the longest unchecked. Invalid ones leave the
+   * pool (`invalid`); ones whose tags changed are put in again. Watchers hear about changes from `before`.
+   */
+  private async revalidateSome(before: Map<string, boolean>): Promise<void> {
+    const batch = [...this.entries.values()]
+      .sort((a, b) => Number(a.ready) - Number(b.ready) || a.validatedAt - b.validatedAt || a.seq - b.seq)
+      .slice(0, this.revalidateBatch);
+    for (const e of batch) {
+      if (this.entries.get(e.hex) !== e) continue;
+      const valid = await this.validate(e.tx.bytes);
+      if (this.entries.get(e.hex) !== e) continue;
+      if (!valid.ok) {
+        this.removeEntry(e, []);
+        before.delete(e.hex);
+        this.emit(e.tx.hash, { type: "invalid", reason: valid.error });
+        continue;
+      }
+      const requires = valid.value.requires.map((t) => toHex(t) as string);
+      const provides = valid.value.provides.map((t) => toHex(t) as string);
+      if (sameTags(requires, e.requires) && sameTags(provides, e.provides)) {
+        e.validatedAt = this.round;
+        continue;
+      }
+      this.removeEntry(e, []);
+      try {
+        // Itself again (the count does not grow), also while retracted transactions hold the pool past its bounds.
+        this.insert(e.tx.hash, e.tx.bytes, valid.value, { silent: true, seq: e.seq, pastBounds: true });
+      } catch (err) {
+        before.delete(e.hex);
+        this.emit(e.tx.hash, { type: "dropped", reason: "evicted" });
+        this.logger.debug({ tx: e.hex, err }, "Transaction not re-added to the pool");
+      }
+    }
+    for (const x of [...this.entries.values()].sort((a, b) => a.seq - b.seq)) {
+      const was = before.get(x.hex);
+      if (was === x.ready) continue;
+      this.emit(x.tx.hash, { type: x.ready ? "ready" : "future" });
+    }
+  }
+
+  /** Puts retracted blocks' transactions back (silently: their watchers heard `retracted`), if still valid. */
+  private async resubmitRetracted(resubmit: Uint8Array[]): Promise<void> {
+    for (const bytes of resubmit) {
+      const hash = blake2_256(bytes);
       const hex = toHex(hash);
       if (this.entries.has(hex)) continue;
-      const valid = await this.validate(c.bytes);
+      const valid = await this.validate(bytes);
       if (!valid.ok) {
-        if (before.has(hex) || this.watchers.has(hex)) this.emit(hash, { type: "invalid", reason: valid.error });
+        if (this.watchers.has(hex)) this.emit(hash, { type: "invalid", reason: valid.error });
         else this.logger.debug({ tx: hex, code: valid.error.code }, "Retracted transaction no longer valid");
         continue;
       }
       try {
-        this.insert(hash, c.bytes, valid.value, { silent: true, seq: c.seq });
+        // Past the bounds if need be (by at most the retracted blocks' transactions, until blocks drain it):
+        // refusing one would strand every later nonce of its sender in the pool.
+        this.insert(hash, bytes, valid.value, { silent: true, pastBounds: true });
       } catch (err) {
-        if (before.has(hex) || this.watchers.has(hex)) this.emit(hash, { type: "dropped", reason: "evicted" });
+        if (this.watchers.has(hex)) this.emit(hash, { type: "dropped", reason: "evicted" });
         this.logger.debug({ tx: hex, err }, "Transaction not re-added to the pool");
+        continue;
       }
-    }
-    for (const e of [...this.entries.values()].sort((a, b) => a.seq - b.seq)) {
-      if (before.get(e.hex) === e.ready) continue;
-      this.emit(e.tx.hash, { type: e.ready ? "ready" : "future" });
+      // Transactions that required what it provides wait for it again, so `ready()` yields it first.
+      const back = this.entries.get(hex);
+      if (back === undefined) continue;
+      for (const t of back.provides) {
+        for (const d of this.entries.values()) {
+          if (d === back || d.pruned === undefined || !d.pruned.includes(t)) continue;
+          d.pruned = d.pruned.filter((x) => x !== t);
+          d.requires.push(t);
+          let set = this.dependents.get(t);
+          if (set === undefined) {
+            set = new Set();
+            this.dependents.set(t, set);
+          }
+          set.add(d);
+          if (!back.ready && !d.ready) d.missing.add(t);
+        }
+      }
     }
   }
 
@@ -433,7 +536,7 @@ export class TxPool {
     hash: Uint8Array,
     bytes: Uint8Array,
     valid: ValidTransaction,
-    o: { silent?: boolean; seq?: number } = {},
+    o: { silent?: boolean; seq?: number; pastBounds?: boolean } = {},
   ): "ready" | "future" {
     const hex = toHex(hash);
     if (bytes.length > this.maxBytes) {
@@ -462,7 +565,7 @@ export class TxPool {
     let total = this.bytes + bytes.length;
     for (const u of usurped) total -= u.tx.bytes.length;
     const victims: Entry[] = [];
-    if (count > this.maxCount || total > this.maxBytes) {
+    if (!o.pastBounds && (count > this.maxCount || total > this.maxBytes)) {
       const byLowest = [...this.entries.values()]
         .filter((e) => !usurped.has(e) && e.tx.priority < valid.priority)
         .sort(
@@ -509,6 +612,7 @@ export class TxPool {
       provides,
       ready: false,
       missing: new Set(requires.filter((t) => this.providers.get(t)?.ready !== true)),
+      validatedAt: this.round,
     };
     this.entries.set(hex, entry);
     this.bytes += bytes.length;
@@ -598,14 +702,19 @@ export class TxPool {
 
   private updateGauges(): void {
     if (this.metrics === null) return;
-    const { ready, future } = this.size;
+    const { ready, future, bytes } = this.size;
     this.metrics.readyTransactions.set(ready);
     this.metrics.futureTransactions.set(future);
+    this.metrics.bytes?.set(bytes);
   }
 
   private failed(err: unknown, what: string): void {
     this.logger.error({ err }, `Transaction pool maintenance (${what}) failed`);
   }
+}
+
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
 function fromHexHash(hex: string): Uint8Array {

@@ -224,4 +224,34 @@ describe("TxPool", () => {
     assert.equal(n.pool.get(blake2_256(a0)), undefined);
     await n.close();
   });
+
+  it("a retracted transaction comes back ahead of its sender's later nonces, also into a full pool", async () => {
+    const world = paraWorld();
+    const n = await setup(world, { maxCount: 2 });
+    const a0 = n.transfer(alice, 0);
+    const a1 = n.transfer(alice, 1);
+    await n.pool.submit(a0);
+    // A block with a0 only: a1 (submitted after it) is ready on the new best block.
+    const [b1] = produce(n.dev, 100, 1, [[a0]]);
+    await importAll(n.importer, [b1!]);
+    await n.pool.idle();
+    await n.pool.submit(a1);
+    await n.pool.submit(n.transfer(bob, 0));
+    assert.equal(n.pool.size.ready, 2, "the pool is full");
+    // A longer fork without a0 wins: a0 comes back (past the bound), and ready() yields it before a1.
+    await importAll(n.importer, produce(world.producer(), 200, 2));
+    await n.pool.idle();
+    const order = [...n.pool.ready()].map((t) => toHex(t.hash));
+    assert.equal(
+      order.length,
+      3,
+      JSON.stringify({
+        size: n.pool.size,
+        a0: n.pool.get(blake2_256(a0)) !== undefined,
+        a1: n.pool.get(blake2_256(a1)) !== undefined,
+      }),
+    );
+    assert.ok(order.indexOf(toHex(blake2_256(a0))) < order.indexOf(toHex(blake2_256(a1))), "a0 before a1");
+    await n.close();
+  });
 });
