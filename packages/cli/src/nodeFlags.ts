@@ -342,6 +342,32 @@ export function authorityKeyOf(
   return undefined;
 }
 
+/**
+ * The `--dev-byzantine <mode>` flag of a node command (tests only: the node misbehaves on purpose). `modes`
+ * are what the command's node offers.
+ */
+export function devByzantineFlag(modes: readonly string[], what: string): FlagSpec {
+  return {
+    name: "dev-byzantine",
+    type: "string",
+    value: "MODE",
+    choices: modes,
+    help: `TEST ONLY: ${what}; refused unless the chain spec is a Development or Local one`,
+  };
+}
+
+/** `--dev-byzantine`'s mode, refused (a usage error) with a chain spec that is neither Development nor Local. */
+export function devByzantineOf<T extends string>(a: ParsedArgs, command: string, spec: ChainSpec): T | undefined {
+  const mode = str(a, "dev-byzantine");
+  if (mode === undefined) return undefined;
+  if (spec.chainType !== "Development" && spec.chainType !== "Local")
+    throw badArguments(
+      command,
+      `--dev-byzantine is for test networks only: chain ${spec.id} is a ${spec.chainType} chain, not Development or Local`,
+    );
+  return mode as T;
+}
+
 /** Loads `--chain` (default `fallback`). */
 export function chainOf(a: ParsedArgs, fallback: string, kind: "relay" | "para"): { name: string; spec: ChainSpec } {
   const name = str(a, "chain") ?? fallback;

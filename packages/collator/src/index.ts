@@ -4,8 +4,21 @@
  * lookahead collator with its unincluded segment in LevelDB, and the collator side of the collation protocol.
  */
 export { paraChainRuntime } from "./adapter.js";
+export {
+  BYZANTINE_COLLATION_KINDS,
+  type ByzantineCollationKind,
+  type ByzantineCollatorOptions,
+  type CorruptedCollation,
+  corruptCollation,
+} from "./byzantine.js";
 export { CollatorError, type CollatorErrorType, SegmentError, type SegmentErrorType } from "./errors.js";
-export { type CollatorModules, CollatorNode, type CollatorOptions, type CollatorStats } from "./node.js";
+export {
+  type ByzantineCollationRecord,
+  type CollatorModules,
+  CollatorNode,
+  type CollatorOptions,
+  type CollatorStats,
+} from "./node.js";
 export { ParaForkChoice, type RelayParaView } from "./paraForkChoice.js";
 export {
   type BuildDecision,

@@ -51,6 +51,7 @@ import {
 } from "@parapipe/runtime";
 import type { Codec } from "@polkadot/types/types";
 import { paraChainRuntime } from "./adapter.js";
+import { type ByzantineCollationKind, type ByzantineCollatorOptions, corruptCollation } from "./byzantine.js";
 import { CollatorError } from "./errors.js";
 import { ParaForkChoice } from "./paraForkChoice.js";
 import { type SelectableBlock, selectParent } from "./parentSelection.js";
@@ -85,6 +86,13 @@ export interface CollatorOptions {
   };
   /** Wall clock in ms (the authoring deadline's clock). */
   now?: () => number;
+  /**
+   * Tests and dev networks only (the CLI accepts `--dev-byzantine` with a dev/local chain spec only): instead of
+   * collating, follow the para chain as a full node and, on each new relay best block, build a block on the
+   * para's newest pending (else included) head with `auraKey`, corrupt it per `kind`, and advertise it to every
+   * relay peer, signed with `key`. Such blocks are never imported, announced or kept in the segment.
+   */
+  byzantine?: ByzantineCollatorOptions;
 }
 
 /** Collaborators of a collator. */
@@ -119,6 +127,18 @@ export interface CollatorStats {
   maxSegmentLength: number;
   /** Why relay blocks did not lead to a build, counted. */
   skipped: Record<string, number>;
+  /** Invalid collations advertised in byzantine mode (`CollatorOptions.byzantine`); absent on honest nodes. */
+  byzantineCollations?: number;
+}
+
+/** An invalid collation a byzantine collator advertised. */
+export interface ByzantineCollationRecord {
+  kind: ByzantineCollationKind;
+  candidateHash: Uint8Array;
+  /** Hash of the head data the candidate claims. */
+  headHash: Uint8Array;
+  paraNumber: number;
+  relayParentNumber: number;
 }
 
 /** What the collator knows about the para from one relay block. */
@@ -149,6 +169,9 @@ interface Collation {
   response: Uint8Array;
   advertisement: Uint8Array;
 }
+
+/** Invalid collations a byzantine collator keeps to serve. */
+const MAX_BYZANTINE_COLLATIONS = 8;
 
 /** Upstream lookahead: at most two blocks per relay parent ("so that the backlog grows steadily"). */
 const MAX_BLOCKS_PER_RELAY_PARENT = 2;
@@ -191,6 +214,10 @@ export class CollatorNode {
   private closed = false;
   /** Validator peers that accepted an advertisement, tried first next time. */
   private readonly acceptingPeers = new Set<string>();
+  /** Byzantine mode (tests and dev networks only). */
+  private byzantine?: ByzantineCollatorOptions;
+  /** The invalid collations advertised in byzantine mode, newest last (the last 256). */
+  private readonly byzantineLog: ByzantineCollationRecord[] = [];
 
   private constructor(
     /** Block hash → relay parent (from its RPSR digest), for parent selection and fork choice. */
@@ -209,6 +236,7 @@ export class CollatorNode {
     private readonly log: Logger,
   ) {
     this.now = opts.now ?? Date.now;
+    if (opts.byzantine) this.byzantine = opts.byzantine;
     this.txGossip = new TransactionGossip(
       { topic: topicName(relay.genesisHash, "para", PARA_TOPICS.tx, genesisHash) },
       { network, pool, logger: log },
@@ -319,6 +347,19 @@ export class CollatorNode {
       await relayFollower.close().catch(() => {});
       throw e;
     }
+  }
+
+  /**
+   * Tests only: switches byzantine mode (see `CollatorOptions.byzantine`) on, to another kind, or off (a node
+   * started byzantine then collates honestly from the next relay block, with an empty segment).
+   */
+  setByzantine(b: ByzantineCollatorOptions | undefined): void {
+    this.byzantine = b;
+  }
+
+  /** The invalid collations this node advertised in byzantine mode (the last 256), oldest first. */
+  byzantineCollations(): readonly ByzantineCollationRecord[] {
+    return this.byzantineLog;
   }
 
   /** Whether this node authors (it has a collator key). */
@@ -447,7 +488,8 @@ export class CollatorNode {
         this.trackPipeline(view);
         await this.updateSegment(view);
         await this.followRelay(view);
-        if (this.opts.key) await this.collate(view, this.opts.key);
+        if (this.opts.key && this.byzantine) await this.collateByzantine(view, this.opts.key, this.byzantine);
+        else if (this.opts.key) await this.collate(view, this.opts.key);
       })
       .catch((e) => this.log.warn({ err: e }, "Relay block handling failed"));
   }
@@ -514,6 +556,9 @@ export class CollatorNode {
       this.collations.delete(toHex(e.candidateHash ?? new Uint8Array()));
     }
     this.stats.dropped += pruned.orphaned.length;
+    // Another block of their number (or of an ancestor's) was included: these can never be.
+    for (const e of pruned.orphaned)
+      this.log.info({ number: e.number, hash: toHex(e.hash), reason: "orphaned" }, "Segment block dropped");
     const pending = new Set(view.pendingHeads.map(toHex));
     const timedOut: Uint8Array[] = [];
     for (const e of this.segment.entries()) {
@@ -618,6 +663,35 @@ export class CollatorNode {
     return out;
   }
 
+  /**
+   * The pool follows the para's best block, and the parent a collator builds on may trail it (the best block's
+   * candidate is not backable yet, or is another branch): the signed transactions of the best chain's blocks
+   * above the common ancestor with `parent` are then in neither the pool nor the parent's state, and every pool
+   * transaction of their senders is a future nonce there. They go first, as a pool "ready at" the parent (the
+   * fork-aware pool's view) would have them; the builder refuses any the parent's state already holds.
+   */
+  private async retractedAt(parent: Uint8Array): Promise<Uint8Array[]> {
+    const tree = this.chain.tree;
+    let a = tree.get(this.chain.best.hash);
+    let b = tree.get(parent);
+    if (a === undefined || b === undefined) return [];
+    const above: Uint8Array[] = [];
+    for (let guard = 0; guard < 64 && !bytesEqual(a.hash, b.hash); guard++) {
+      if (a.number >= b.number) {
+        above.push(a.hash);
+        a = tree.get(a.parentHash);
+      } else b = tree.get(b.parentHash);
+      if (a === undefined || b === undefined) return [];
+    }
+    const out: Uint8Array[] = [];
+    for (const hash of above.reverse()) {
+      const block = await this.chain.block(hash);
+      if (block === undefined) continue;
+      for (const x of this.adapter.blockExtrinsics(block)) if (isSignedExtrinsic(x)) out.push(x);
+    }
+    return out;
+  }
+
   /** One lookahead step: parent, `canBuildUpon`, slot claim, build, persist, announce, advertise. */
   private async buildOne(view: RelayView, key: Sr25519Keypair): Promise<boolean> {
     const rt = this.runtime;
@@ -658,7 +732,7 @@ export class CollatorNode {
     // Build within the authoring deadline: 2 s at 6 s slots, scaled with the slot.
     const start = this.now();
     const deadlineMs = start + Math.floor(rt.config.relaySlotDurationMs / 3);
-    const transactions = [...this.pool.ready()].map((t) => t.bytes);
+    const transactions = [...(await this.retractedAt(parent.hash)), ...[...this.pool.ready()].map((t) => t.bytes)];
     const built = await this.chain.withState((store) =>
       buildBlock(rt, {
         store,
@@ -677,8 +751,12 @@ export class CollatorNode {
     );
     if (!built.ok) return this.skip(`build:${built.error.code}`);
     const b = built.value;
-    for (const r of b.rejected)
+    for (const r of b.rejected) {
+      // The pool's ready set is validated at its best block, which the parent built on may trail: a nonce
+      // ahead of the parent's is valid later, so it stays (removing it strands its sender's later nonces).
+      if (r.error.kind === "Invalid" && r.error.reason === "Future") continue;
       await this.pool.reportInvalid(blake2_256(r.bytes), new TransactionValidityError(r.error)).catch(() => {});
+    }
     const header = b.header.toU8a();
     const entry: SegmentEntry = {
       hash: b.hash,
@@ -819,6 +897,115 @@ export class CollatorNode {
     }
   }
 
+  // ---------------------------------------------------------------------------------------------------------
+  // Byzantine mode (tests and dev networks only)
+
+  /**
+   * Builds a block on the para's newest pending (else included) head, the one parent every validator's
+   * fragment chain accepts, corrupts it per `b.kind` and advertises it to every relay peer. Nothing of it is
+   * imported, announced or persisted.
+   */
+  private async collateByzantine(view: RelayView, key: Sr25519Keypair, b: ByzantineCollatorOptions): Promise<void> {
+    const rt = this.runtime;
+    const rb = view.relayBlock;
+    if (rb.number === 0 || !view.validationCodeHash) return;
+    const auraKey = b.auraKey ?? key;
+    const anchor = view.pendingHeads[view.pendingHeads.length - 1] ?? view.includedHash;
+    const parentInfo = this.chain.tree.get(anchor) ?? (await this.chain.blockInfo(anchor));
+    const parentHeader = parentInfo && (await this.chain.header(anchor));
+    if (!parentInfo || !parentHeader) {
+      this.sync.syncFromAnyPeer();
+      this.skip("byzantine:parentUnknown");
+      return;
+    }
+    if (!bytesEqual(anchor, view.includedHash)) {
+      const can = await this.chain.withState((store) =>
+        canBuildUpon(rt, store, parentInfo.stateRoot, view.includedHash, view.relaySlot),
+      );
+      if (!can.ok || !can.value) {
+        this.skip("byzantine:cannotBuildUpon");
+        return;
+      }
+    }
+    const timestampMs = view.relaySlot * BigInt(rt.config.relaySlotDurationMs);
+    const built = await this.chain.withState((store) =>
+      buildBlock(rt, {
+        store,
+        parentHeader,
+        relayParent: {
+          number: rb.number,
+          storageRoot: rb.stateRoot,
+          stateProof: view.proof,
+          maxPovSize: view.maxPovSize,
+        },
+        timestampMs,
+        author: auraKey,
+      }),
+    );
+    if (!built.ok) {
+      this.skip(`byzantine:build:${built.error.code}`);
+      return;
+    }
+    const bad = corruptCollation(
+      rt,
+      b.kind,
+      built.value,
+      parentHeader,
+      { number: rb.number, storageRoot: rb.stateRoot },
+      auraKey,
+      view.maxPovSize,
+    );
+    if (!bad.ok) {
+      this.skip(`byzantine:${bad.reason}`);
+      return;
+    }
+    const entry: SegmentEntry = {
+      hash: blake2_256(bad.value.header),
+      number: parentInfo.number + 1,
+      parentHash: anchor,
+      header: bad.value.header,
+      relayParentNumber: rb.number,
+      relayParentHash: rb.hash,
+      status: "built",
+      pov: bad.value.pov,
+    };
+    const { candidateHash, collation } = this.makeCollation(entry, parentHeader, view, key, bad.value.pov);
+    this.stats.byzantineCollations = (this.stats.byzantineCollations ?? 0) + 1;
+    this.byzantineLog.push({
+      kind: b.kind,
+      candidateHash,
+      headHash: entry.hash,
+      paraNumber: entry.number,
+      relayParentNumber: rb.number,
+    });
+    // Serve the newest few (their PoVs may be large); remember more of them for tests.
+    const stale = this.byzantineLog[this.byzantineLog.length - 1 - MAX_BYZANTINE_COLLATIONS];
+    if (stale) this.collations.delete(toHex(stale.candidateHash));
+    if (this.byzantineLog.length > 256) this.byzantineLog.shift();
+    this.log.warn(
+      { kind: b.kind, number: entry.number, candidate: toHex(candidateHash), povBytes: bad.value.pov.length },
+      "Byzantine mode: advertising an invalid collation",
+    );
+    void this.advertiseToEveryPeer(collation);
+  }
+
+  /** Byzantine mode: advertises a collation to every relay peer (each validator that accepts fetches it). */
+  private async advertiseToEveryPeer(c: Collation): Promise<void> {
+    await Promise.all(
+      this.relay.network.peers().map(async (peer) => {
+        try {
+          const res = await this.relay.network.reqresp.request(peer, RELAY_PROTOCOLS.advertise, c.advertisement, {
+            timeoutMs: 2000,
+          });
+          const reply = decodeExact(registry, "AdvertisementReply", res) as unknown as { type: string; value: Codec };
+          this.log.debug({ peer, reply: reply.type }, "Byzantine collation advertised");
+        } catch (e) {
+          this.log.debug({ peer, err: e }, "Advertisement failed");
+        }
+      }),
+    );
+  }
+
   private async serveCollation(req: Uint8Array): Promise<Uint8Array> {
     const r = decodeExact(registry, "CollationFetchRequest", req) as unknown as { candidateHash: Codec };
     const c = this.collations.get(r.candidateHash.toHex());
@@ -919,3 +1106,11 @@ async function checkParaRegistered(
 }
 
 export type { ParaGenesis };
+
+/** Whether an encoded extrinsic (compact length, then the version byte) is signed: the version's top bit. */
+function isSignedExtrinsic(x: Uint8Array): boolean {
+  if (x.length === 0) return false;
+  const mode = x[0]! & 3;
+  const prefix = mode === 0 ? 1 : mode === 1 ? 2 : mode === 2 ? 4 : 1 + (x[0]! >> 2) + 4;
+  return x.length > prefix && (x[prefix]! & 0x80) !== 0;
+}

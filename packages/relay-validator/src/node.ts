@@ -25,17 +25,31 @@ import {
   registry,
   type Sr25519Keypair,
   scaleBytes,
+  sr25519Sign,
   sr25519Verify,
   toHex,
+  toSs58,
 } from "@parapipe/primitives";
 import { relay, relayGenesisFromSpec, TransactionValidityError } from "@parapipe/runtime";
 import { Bucket } from "@parapipe/storage";
 import type { Codec } from "@polkadot/types/types";
 import { type CheckedStatement, StatementTable } from "./backing/statementTable.js";
-import { advertisementPayload, decodeGossip, decodeRequest, encode, reject } from "./messages.js";
+import { advertisementPayload, decodeGossip, decodeRequest, encode, ignore, reject } from "./messages.js";
 import type { CandidateInterval, RelayValidatorMetrics } from "./metrics.js";
 import { FragmentChain } from "./prospective/fragmentChain.js";
 import { PvfPool } from "./pvf/pool.js";
+
+/** The byzantine behaviours a validator can be given (tests and dev networks only). */
+export const BYZANTINE_VALIDATOR_MODES = ["secondInvalid", "doubleVote"] as const;
+
+/**
+ * A byzantine validator's behaviour: `secondInvalid` seconds (and votes Valid for) candidates its own checks
+ * found invalid; `doubleVote` gossips an Invalid statement next to every Seconded or Valid statement it signs.
+ */
+export type ByzantineValidatorMode = (typeof BYZANTINE_VALIDATOR_MODES)[number];
+
+/** How honest validators caught a validator: signing for and against one candidate, or voting for an invalid one. */
+export type ValidatorOffence = "DoubleVote" | "VotedForInvalid";
 
 /** Options of a relay validator (or, without `key`, a relay full node). */
 export interface RelayValidatorOptions {
@@ -51,6 +65,11 @@ export interface RelayValidatorOptions {
   pvfWorkers?: number;
   /** Wall clock in ms (injected in tests). */
   now?: () => number;
+  /**
+   * Tests and dev networks only (the CLI accepts `--dev-byzantine` with a dev/local chain spec only): makes
+   * this validator misbehave in backing (see `ByzantineValidatorMode`).
+   */
+  byzantine?: ByzantineValidatorMode;
 }
 
 /** Collaborators of a relay validator. */
@@ -72,10 +91,13 @@ export interface RelayValidatorStats {
   validated: number;
   invalidCollations: number;
   backed: number;
+  /** Offences of other validators this node caught (each validator and candidate counted once). */
   misbehaviours: number;
   bitfieldsSigned: number;
   /** Why the last refused candidate was refused. */
   lastRefusal?: string;
+  /** Statements this node signed in byzantine mode that an honest validator would not have signed; absent on honest nodes. */
+  byzantineVotes?: number;
 }
 
 interface KnownCandidate {
@@ -131,6 +153,8 @@ export class RelayValidatorNode {
     misbehaviours: 0,
     bitfieldsSigned: 0,
   };
+  /** Refused candidates counted by reason (`PVF: STATE_ROOT_MISMATCH`, `PoV over the limit` ...). */
+  readonly refusals: Record<string, number> = {};
   private slotTimer?: NodeJS.Timeout;
   private bitfieldTimer?: NodeJS.Timeout;
   private voteTimer?: NodeJS.Timeout;
@@ -154,6 +178,19 @@ export class RelayValidatorNode {
   /** Candidates already counted included or timed out (a fork block may repeat them). */
   private readonly settled = new Set<string>();
   private readonly authoredListeners: Array<(r: AuthoredBlockReport) => void> = [];
+  /** Byzantine mode (tests and dev networks only). */
+  private byzantineMode?: ByzantineValidatorMode;
+  /** Signed statements seen per candidate and validator, for and against, to catch double votes (bounded). */
+  private readonly signedVotes = new Map<string, Map<number, { for?: CheckedStatement; against?: CheckedStatement }>>();
+  /**
+   * Candidates this node found invalid on the very inputs they commit to (its PVF run on the PoV and PVD the
+   * descriptor hashes, or the descriptor itself), with why (bounded). Whoever votes for one misbehaves.
+   */
+  private readonly invalidCandidates = new Map<string, string>();
+  /** Validators caught misbehaving, with the first offence: their votes are never counted here again. */
+  private readonly offenders = new Map<number, { offence: ValidatorOffence; candidate: string }>();
+  /** Offences already counted (`validator:candidate`). */
+  private readonly offences = new Set<string>();
 
   /** Called for every block this node authors, with what it did for the paras. */
   onAuthored(listener: (r: AuthoredBlockReport) => void): void {
@@ -188,6 +225,7 @@ export class RelayValidatorNode {
     const genesisHash = base.genesisHash;
     this.slotMs = runtime.config.slotDurationMs;
     this.now = opts.now ?? Date.now;
+    if (opts.byzantine) this.byzantineMode = opts.byzantine;
     const minimumBackingVotes = runtime.config.hostConfiguration.minimumBackingVotes;
     this.table = new StatementTable({ minimumBackingVotes, groupMembers: (g) => this.groups[g] ?? [] });
     this.topics = {
@@ -244,6 +282,16 @@ export class RelayValidatorNode {
     );
     node.wire();
     return node;
+  }
+
+  /** Tests only: switches byzantine mode (see `RelayValidatorOptions.byzantine`) on, to another mode, or off. */
+  setByzantine(mode: ByzantineValidatorMode | undefined): void {
+    this.byzantineMode = mode;
+  }
+
+  /** Validators this node caught misbehaving (validator index → the first offence and its candidate). */
+  get misbehaving(): ReadonlyMap<number, { offence: ValidatorOffence; candidate: string }> {
+    return this.offenders;
   }
 
   /** The best block. */
@@ -304,7 +352,7 @@ export class RelayValidatorNode {
     gossip.subscribe({
       topic: this.topics.statement,
       maxBytes: 64 * 1024,
-      validate: (bytes) => this.validateStatement(bytes),
+      validate: (bytes, from) => this.validateStatement(bytes, from),
       handle: (s, from) => this.handleStatement(s, from),
     });
     gossip.subscribe({
@@ -613,12 +661,27 @@ export class RelayValidatorNode {
   ): Promise<KnownCandidate | undefined> {
     const d = candidate.descriptor;
     const hash = relay.candidateHash(candidate);
-    const fail = (why: string) => {
+    const fail = (why: string, reason = why) => {
       this.stats.invalidCollations++;
       this.metrics?.candidate("invalid");
       this.stats.lastRefusal = why;
+      this.refusals[reason] = (this.refusals[reason] ?? 0) + 1;
       this.log.info({ candidate: toHex(hash), paraId: d.paraId, why }, "Candidate refused");
       return undefined;
+    };
+    // A failure on the inputs the candidate commits to: the candidate itself is invalid, whoever sends it. A
+    // `secondInvalid` validator notes it and goes on.
+    let overridden: string | undefined;
+    const invalid = (why: string, reason = why): boolean => {
+      if (this.byzantineMode === "secondInvalid") {
+        overridden ??= why;
+        return false;
+      }
+      this.invalidCandidates.set(toHex(hash), why);
+      if (this.invalidCandidates.size > 1024)
+        this.invalidCandidates.delete(this.invalidCandidates.keys().next().value!);
+      fail(why, reason);
+      return true;
     };
     // The relay parent may still be on its way here (gossip about block N can overtake block N): wait for it,
     // at most one slot.
@@ -648,14 +711,20 @@ export class RelayValidatorNode {
       bytesEqual(a.hash, d.relayParent),
     );
     if (!rp) return fail("relay parent out of scope");
-    if (!relay.checkCollatorSignature(d)) return fail("bad collator signature");
+    if (!relay.checkCollatorSignature(d) && invalid("bad collator signature")) return undefined;
     if (!bytesEqual(relay.persistedValidationDataHash(pvd), d.persistedValidationDataHash))
       return fail("PVD hash mismatch");
     if (pvd.relayParentNumber !== rp.number || !bytesEqual(pvd.relayParentStorageRoot, rp.stateRoot))
       return fail(
         `PVD relay parent mismatch: pvd #${pvd.relayParentNumber} ${toHex(pvd.relayParentStorageRoot).slice(0, 10)}, relay parent #${rp.number} ${toHex(rp.stateRoot).slice(0, 10)}; best #${best.number} ${toHex(best.hash).slice(0, 10)}; allowed ${(ctx.allowed as Array<{ hash: Uint8Array; number: number }>).map((a) => `#${a.number}:${toHex(a.hash).slice(0, 10)}`).join(",")}`,
+        "PVD relay parent mismatch",
       );
-    if (pov.length > Math.min(pvd.maxPovSize, ctx.maxPovSize)) return fail(`PoV of ${pov.length} bytes over the limit`);
+    if (pov.length > Math.min(pvd.maxPovSize, ctx.maxPovSize)) {
+      // Oversized and committed to (the descriptor's PoV hash): the candidate is invalid. Else only this PoV is.
+      const why = `PoV of ${pov.length} bytes over the limit`;
+      if (!bytesEqual(blake2_256(pov), d.povHash)) return fail(why, "PoV over the limit");
+      if (invalid(why, "PoV over the limit")) return undefined;
+    }
     if (!bytesEqual(blake2_256(pov), d.povHash)) return fail("PoV hash mismatch");
     if (!bytesEqual(ctx.codeHash, d.validationCodeHash)) return fail("validation code hash mismatch");
     const fc = this.fragments.get(d.paraId);
@@ -669,7 +738,7 @@ export class RelayValidatorNode {
       fc?.add(fragment);
     } catch (e) {
       if ((e as { code?: string }).code !== "ALREADY_KNOWN")
-        return fail(`not a potential candidate: ${(e as Error).message}`);
+        return fail(`not a potential candidate: ${(e as Error).message}`, "not a potential candidate");
     }
     const params = registry
       .createType("ValidationParams", {
@@ -680,14 +749,24 @@ export class RelayValidatorNode {
       })
       .toU8a();
     const out = await this.pvf.execute(ctx.code, params);
-    if (out.kind !== "valid") return fail(out.kind === "timeout" ? "PVF timeout" : `PVF: ${out.code}`);
-    if (
-      !bytesEqual(out.headData, candidate.commitments.headData) ||
-      !bytesEqual(blake2_256(out.headData), d.paraHead)
+    if (out.kind === "timeout")
+      return fail(`PVF timeout (${out.timeoutMs} ms of ${out.clock === "cpu" ? "CPU" : "wall-clock"} time)`);
+    if (out.kind === "invalid") {
+      // The pool's own failures (closed, a crashed worker) and panics say nothing about the candidate.
+      if (out.code.startsWith("PVF_") || out.code === "RUNTIME_PANIC") return fail(`PVF: ${out.code}`);
+      if (invalid(`PVF: ${out.code}`)) return undefined;
+    } else if (
+      (!bytesEqual(out.headData, candidate.commitments.headData) ||
+        !bytesEqual(blake2_256(out.headData), d.paraHead)) &&
+      invalid("head data differs from the PVF's output")
     ) {
-      return fail("head data differs from the PVF's output");
+      return undefined;
     }
-    this.stats.validated++;
+    if (overridden === undefined) this.stats.validated++;
+    else {
+      this.stats.byzantineVotes = (this.stats.byzantineVotes ?? 0) + 1;
+      this.log.warn({ candidate: toHex(hash), why: overridden }, "Byzantine mode: vouching for an invalid candidate");
+    }
     const group = await this.chain.withState((store) =>
       unwrap(this.runtime.groupForCore(store, best.stateRoot, ctx.core, rp.number + 1)),
     );
@@ -756,14 +835,78 @@ export class RelayValidatorNode {
       pvd: kind === "Seconded" ? pvdInput(c.pvd) : null,
     });
     await this.network.gossip.publish(this.topics.statement, msg).catch(() => 0);
+    if (this.byzantineMode === "doubleVote") await this.voteAgainstToo(key, c, ctx);
     return msg;
   }
 
+  /** Byzantine `doubleVote`: an Invalid statement on a candidate this node just voted for. */
+  private async voteAgainstToo(
+    key: Sr25519Keypair,
+    c: KnownCandidate,
+    ctx: { sessionIndex: number; parentHash: Uint8Array },
+  ): Promise<void> {
+    const signature = sr25519Sign(key, invalidStatementPayload(c.hash, ctx));
+    this.stats.byzantineVotes = (this.stats.byzantineVotes ?? 0) + 1;
+    this.log.warn({ candidate: toHex(c.hash) }, "Byzantine mode: voting against a candidate voted for");
+    const msg = encode("StatementMessage", {
+      relayParent: c.candidate.descriptor.relayParent,
+      statement: { payload: { Invalid: c.hash }, validatorIndex: this.validatorIndex, signature },
+      candidate: null,
+      pvd: null,
+    });
+    await this.network.gossip.publish(this.topics.statement, msg).catch(() => 0);
+  }
+
+  /**
+   * Counts and logs an offence of validator `index` (once per validator and candidate); from then on its votes
+   * are not counted by this node, and statements it signs are checked before they are accepted (upstream:
+   * misbehaviour reports and disputes; a statement that proves the offence is REJECTed, lowering the gossip
+   * score of the peer that sent it).
+   */
+  private recordOffence(index: number, candidateHash: Uint8Array, offence: ValidatorOffence, detail: string): void {
+    const candidate = toHex(candidateHash);
+    if (index === this.validatorIndex) return;
+    const key = `${index}:${candidate}`;
+    if (this.offences.has(key)) return;
+    this.offences.add(key);
+    if (this.offences.size > 4096) this.offences.delete(this.offences.keys().next().value!);
+    if (!this.offenders.has(index)) this.offenders.set(index, { offence, candidate });
+    this.stats.misbehaviours++;
+    const id = this.validators[index];
+    this.log.warn(
+      { validator: index, validatorId: id ? toSs58(id) : undefined, offence, candidate, detail },
+      `Validator ${index} misbehaved (${offence}): ${detail}`,
+    );
+  }
+
+  /**
+   * Notes a signed statement; returns the statement of the opposite side (for vs Invalid) the same validator
+   * signed on the same candidate before, if any: a double vote.
+   */
+  private noteSignedVote(s: CheckedStatement): CheckedStatement | undefined {
+    const key = toHex(s.candidateHash);
+    let byValidator = this.signedVotes.get(key);
+    if (!byValidator) {
+      byValidator = new Map();
+      this.signedVotes.set(key, byValidator);
+      if (this.signedVotes.size > 1024) this.signedVotes.delete(this.signedVotes.keys().next().value!);
+    }
+    const seen = byValidator.get(s.validatorIndex) ?? {};
+    byValidator.set(s.validatorIndex, seen);
+    if (s.kind === "Invalid") {
+      seen.against ??= s;
+      return seen.for;
+    }
+    seen.for ??= s;
+    return seen.against;
+  }
+
   private importVote(s: CheckedStatement, c: KnownCandidate): void {
+    // An offender's votes are not counted (its own node counts them: it does not catch itself).
+    if (s.validatorIndex !== this.validatorIndex && this.offenders.has(s.validatorIndex)) return;
     const out = this.table.import(s);
     if (out.status === "misbehaviour") {
-      this.stats.misbehaviours++;
-      this.log.warn({ validator: out.misbehaviour.validatorIndex, candidate: toHex(c.hash) }, "Double vote detected");
+      this.recordOffence(out.misbehaviour.validatorIndex, c.hash, "DoubleVote", "signed both for and against");
     } else if (out.status === "new" && out.backedNow) {
       this.stats.backed++;
       this.metrics?.candidate("backed");
@@ -773,7 +916,7 @@ export class RelayValidatorNode {
     }
   }
 
-  private async validateStatement(bytes: Uint8Array): Promise<ParsedStatement> {
+  private async validateStatement(bytes: Uint8Array, from: string): Promise<ParsedStatement> {
     const m = decodeGossip<{ relayParent: Codec; statement: Record<string, Codec>; candidate: Codec; pvd: Codec }>(
       "StatementMessage",
       bytes,
@@ -808,10 +951,53 @@ export class RelayValidatorNode {
       if (!bytesEqual(relay.candidateHash(candidate), candidateHash))
         throw reject("CANDIDATE_HASH_MISMATCH", "candidate does not hash to the statement's");
     }
+    const statement: CheckedStatement = { kind, candidateHash, validatorIndex, signature };
+    const key = toHex(candidateHash);
+    // [REJECT] A vote for a candidate this node found invalid on the inputs it commits to.
+    const invalidWhy = kind === "Invalid" ? undefined : this.invalidCandidates.get(key);
+    if (invalidWhy !== undefined) {
+      this.recordOffence(
+        validatorIndex,
+        candidateHash,
+        "VotedForInvalid",
+        `${kind} for a candidate found invalid (${invalidWhy})`,
+      );
+      throw reject("VOTED_FOR_INVALID", `validator ${validatorIndex} voted ${kind} for an invalid candidate`);
+    }
+    // [REJECT] The validator signed the opposite statement on this candidate before: a double vote.
+    const opposite = this.noteSignedVote(statement);
+    if (opposite) {
+      this.recordOffence(validatorIndex, candidateHash, "DoubleVote", `signed ${opposite.kind} and ${kind}`);
+      throw reject("DOUBLE_VOTE", `validator ${validatorIndex} signed ${opposite.kind} and ${kind} on one candidate`);
+    }
+    // A caught validator's Seconded candidate is checked before the statement is accepted and forwarded.
+    if (kind === "Seconded" && candidate && pvd && this.offenders.has(validatorIndex) && !this.candidates.has(key)) {
+      const pov = await this.fetchPov(candidateHash, [from]);
+      const known = pov ? await this.checkAndValidate(candidate, pvd, pov) : undefined;
+      const why = this.invalidCandidates.get(key);
+      if (why !== undefined) {
+        this.recordOffence(
+          validatorIndex,
+          candidateHash,
+          "VotedForInvalid",
+          `Seconded a candidate found invalid (${why})`,
+        );
+        throw reject("VOTED_FOR_INVALID", `validator ${validatorIndex} seconded an invalid candidate`);
+      }
+      // [IGNORE] Not checkable here (PoV unavailable, out of scope): say nothing about it.
+      if (!known || !pov) throw ignore("UNCHECKED", "a caught validator's candidate could not be checked");
+      return { kind, candidateHash, validatorIndex, signature, candidate, pvd, checked: { known, pov } };
+    }
     return { kind, candidateHash, validatorIndex, signature, candidate, pvd };
   }
 
   private async handleStatement(s: ParsedStatement, from: string): Promise<void> {
+    if (s.checked) {
+      // A caught validator's candidate, checked valid while validating the statement: vote for it ourselves.
+      this.table.track(s.checked.known.hash, s.checked.known.group);
+      await this.vote("Valid", s.checked.known, s.checked.pov);
+      return;
+    }
     let known = this.candidates.get(toHex(s.candidateHash));
     if (!known && s.kind === "Seconded" && s.candidate && s.pvd) {
       // A candidate seconded by a peer: if we are in its group, fetch the PoV, validate, vote Valid.
@@ -828,6 +1014,15 @@ export class RelayValidatorNode {
           await this.vote("Valid", known, pov);
           return;
         }
+        // The validator seconded a candidate that is invalid on the inputs it commits to.
+        const why = this.invalidCandidates.get(toHex(s.candidateHash));
+        if (why !== undefined)
+          this.recordOffence(
+            s.validatorIndex,
+            s.candidateHash,
+            "VotedForInvalid",
+            `Seconded a candidate found invalid (${why})`,
+          );
       }
     }
     if (!known) return;
@@ -1014,6 +1209,8 @@ interface ParsedStatement {
   signature: Uint8Array;
   candidate?: relay.CommittedCandidateReceiptValue;
   pvd?: relay.PersistedValidationDataValue;
+  /** A caught validator's Seconded candidate, checked valid during validation. */
+  checked?: { known: KnownCandidate; pov: Uint8Array };
 }
 
 /** The payload of an Invalid vote ("BKNG" ++ 3 ++ hash ++ SigningContext), for double-vote evidence. */

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { CollatorNode } from "@parapipe/collator";
+import { BYZANTINE_COLLATION_KINDS, type ByzantineCollationKind, CollatorNode } from "@parapipe/collator";
 import { createNodeMetrics, readCounter, readGauge } from "@parapipe/node";
 import { toSs58 } from "@parapipe/primitives";
 import type { Registry } from "prom-client";
@@ -13,6 +13,8 @@ import {
   checkListenPorts,
   DEFAULT_PORTS,
   devAccountOf,
+  devByzantineFlag,
+  devByzantineOf,
   listenOf,
   NODE_FLAGS,
   nodeKeyOf,
@@ -36,6 +38,10 @@ export const COLLATOR_COMMAND: CommandSpec = {
       value: "ID",
       help: "Checked against the para spec's para id (Zombienet passes it)",
     },
+    devByzantineFlag(
+      BYZANTINE_COLLATION_KINDS,
+      "advertise invalid collations of this kind (sealed with this node's key) instead of collating",
+    ),
     ...NODE_FLAGS,
   ],
   takesRest: `The embedded relay node's flags: ${RELAY_FLAGS.filter((f) => !f.ignored)
@@ -72,6 +78,8 @@ export async function collatorCommand(argv: string[]): Promise<number> {
     chainDir(str(relayArgs, "base-path") ?? join(dirs.base, "polkadot"), relaySpec.id),
     "relay chain base path",
   );
+  const byzantine = devByzantineOf<ByzantineCollationKind>(args, cmd, paraSpec);
+  if (byzantine && !authoring) throw badArguments(cmd, "--dev-byzantine needs --collator (or a dev key flag)");
   const key = authoring ? authorityKeyOf(dev, dirs.chain, true, "collator") : undefined;
   const name = str(args, "name") ?? dev ?? `parapipe-${process.pid}`;
   return serveNode({
@@ -85,6 +93,7 @@ export async function collatorCommand(argv: string[]): Promise<number> {
       `Relay chain: ${relaySpec.name} (${relaySpec.id})`,
       `Is collating: ${key ? "yes" : "no"}`,
       ...(key ? [`🔑 Aura key: ${toSs58(key.publicKey, paraSpec.properties.ss58Format)}`] : []),
+      ...(byzantine ? [`⚠️  Byzantine (test only): invalid collations, ${byzantine}`] : []),
     ],
     async open(log, registry) {
       await checkListenPorts(listen, "p2p");
@@ -95,6 +104,7 @@ export async function collatorCommand(argv: string[]): Promise<number> {
           relaySpec,
           basePath: dirs.chain,
           ...(key ? { key } : {}),
+          ...(byzantine ? { byzantine: { kind: byzantine } } : {}),
           listen,
           bootnodes: bootnodes.length ? bootnodes : paraSpec.bootNodes,
           ...(nodeKey ? { nodeKey } : {}),

@@ -1,8 +1,9 @@
 import { createNodeMetrics, readCounter } from "@parapipe/node";
 import { toSs58 } from "@parapipe/primitives";
-import { RelayValidatorNode } from "@parapipe/relay-validator";
+import { BYZANTINE_VALIDATOR_MODES, type ByzantineValidatorMode, RelayValidatorNode } from "@parapipe/relay-validator";
 import type { Registry } from "prom-client";
 import { bool, type CommandSpec, list, parseArgs, printHelp, str } from "../args.js";
+import { badArguments } from "../errors.js";
 import { createRelayValidatorMetrics } from "../metrics.js";
 import {
   authorityKeyOf,
@@ -11,6 +12,8 @@ import {
   checkListenPorts,
   DEFAULT_PORTS,
   devAccountOf,
+  devByzantineFlag,
+  devByzantineOf,
   listenOf,
   NODE_FLAGS,
   nodeKeyOf,
@@ -29,6 +32,10 @@ export const VALIDATOR_COMMAND: CommandSpec = {
       type: "boolean",
       help: "Author, vote and back (needs a session key: a dev key flag or the keystore)",
     },
+    devByzantineFlag(
+      BYZANTINE_VALIDATOR_MODES,
+      "misbehave in backing (secondInvalid: vouch for invalid candidates; doubleVote: also sign Invalid)",
+    ),
     ...NODE_FLAGS,
   ],
 };
@@ -45,6 +52,8 @@ export async function validatorCommand(argv: string[]): Promise<number> {
   const bootnodes = list(args, "bootnodes");
   const nodeKey = nodeKeyOf(args, cmd);
   const dirs = baseDirsOf(args, cmd, spec);
+  const byzantine = devByzantineOf<ByzantineValidatorMode>(args, cmd, spec);
+  if (byzantine && !authoring) throw badArguments(cmd, "--dev-byzantine needs --validator (or a dev key flag)");
   const key = authoring ? authorityKeyOf(dev, dirs.chain, true, "validator") : undefined;
   const name = str(args, "name") ?? dev ?? `parapipe-${process.pid}`;
   return serveNode({
@@ -53,7 +62,10 @@ export async function validatorCommand(argv: string[]): Promise<number> {
     spec,
     dirs,
     name,
-    describe: key ? [`🔑 Session key: ${toSs58(key.publicKey)}`] : [],
+    describe: [
+      ...(key ? [`🔑 Session key: ${toSs58(key.publicKey)}`] : []),
+      ...(byzantine ? [`⚠️  Byzantine (test only): ${byzantine}`] : []),
+    ],
     async open(log, registry) {
       await checkListenPorts(listen, "p2p");
       const n = await RelayValidatorNode.init(
@@ -61,6 +73,7 @@ export async function validatorCommand(argv: string[]): Promise<number> {
           spec,
           basePath: dirs.chain,
           ...(key ? { key } : {}),
+          ...(byzantine ? { byzantine } : {}),
           listen,
           bootnodes: bootnodes.length ? bootnodes : spec.bootNodes,
           ...(nodeKey ? { nodeKey } : {}),
@@ -94,6 +107,11 @@ export async function validatorCommand(argv: string[]): Promise<number> {
             () => n.stats.invalidCollations,
           );
           counter("parapipe_bitfields_signed_total", "Availability bitfields signed", () => n.stats.bitfieldsSigned);
+          counter(
+            "parapipe_backing_misbehaviours_total",
+            "Offences of other validators caught (double votes, votes for invalid candidates)",
+            () => n.stats.misbehaviours,
+          );
         },
         start: () => n.start(),
         close: () => n.close(),

@@ -31,6 +31,7 @@ import {
   baseDirsOf,
   DEFAULT_PORTS,
   devAccountOf,
+  devByzantineOf,
   listenOf,
   logFilterOf,
   nodeKeyOf,
@@ -218,6 +219,29 @@ describe("listenOf and portFlag", () => {
     assert.equal(portFlag(v("--port", "65535"), CMD, "port", 1), 65535);
     throwsUsage(() => portFlag(v("--port", "65536"), CMD, "port", 1), "--port");
     throwsUsage(() => listenOf(v("--port", "-1"), CMD, 1), "--port", '"-1"');
+  });
+});
+
+describe("devByzantineOf", () => {
+  const withType = (chainType: ChainSpec["chainType"]): ChainSpec => ({ ...spec, chainType });
+  test("no --dev-byzantine is no byzantine mode", () => {
+    assert.equal(devByzantineOf(v(), CMD, withType("Live")), undefined);
+  });
+  test("--dev-byzantine is taken with a Development or Local chain", () => {
+    assert.equal(devByzantineOf(v("--dev-byzantine", "doubleVote"), CMD, withType("Development")), "doubleVote");
+    assert.equal(devByzantineOf(v("--dev-byzantine", "secondInvalid"), CMD, withType("Local")), "secondInvalid");
+  });
+  test("--dev-byzantine with a Live chain is a usage error naming the chain", () => {
+    throwsUsage(
+      () => devByzantineOf(v("--dev-byzantine", "doubleVote"), CMD, withType("Live")),
+      "test networks only",
+      spec.id,
+      "Live",
+    );
+  });
+  test("an unknown mode is a usage error listing the command's modes", () => {
+    throwsUsage(() => v("--dev-byzantine", "lie"), "dev-byzantine");
+    throwsUsage(() => parseArgs(COLLATOR_COMMAND, ["--dev-byzantine", "doubleVote"]), "dev-byzantine");
   });
 });
 
