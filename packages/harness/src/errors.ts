@@ -11,7 +11,14 @@ export type HarnessErrorType =
   /** `startNetwork` options that cannot describe a network. */
   | { code: "BAD_OPTIONS"; option: string; reason: string }
   /** The JSON-RPC endpoint could not be reached or answered something that is not JSON-RPC. */
-  | { code: "RPC_TRANSPORT"; url: string; method: string; reason: string };
+  | { code: "RPC_TRANSPORT"; url: string; method: string; reason: string }
+  /**
+   * Links cannot be cut in this network: in-process without `faults`, process mode without `isolation: "netns"`,
+   * or no namespaces on this machine (`reason` says which).
+   */
+  | { code: "ISOLATION_UNAVAILABLE"; node: string; reason: string }
+  /** A namespace or nftables command (`ip ...`, `nft ...`) failed; `reason` is its stderr. */
+  | { code: "NETNS_FAILED"; command: string; reason: string };
 
 /** A harness failure with a stable code and the fields that explain it. */
 export class HarnessError extends ParapipeError<HarnessErrorType> {}

@@ -1,8 +1,9 @@
-import type { CollatorNode } from "@parapipe/collator";
+import type { ByzantineCollationKind, CollatorNode } from "@parapipe/collator";
 import type { ChainSpec } from "@parapipe/primitives";
 import type { RelayValidatorNode } from "@parapipe/relay-validator";
 import type { BackingMode } from "@parapipe/runtime";
 import type { ChainEvent } from "./chainReads.js";
+import type { NetnsNetwork } from "./netns.js";
 import type { RpcClient } from "./rpcClient.js";
 import type { Observation } from "./wait.js";
 
@@ -21,6 +22,12 @@ export interface NodePorts {
   relayP2p?: number;
 }
 
+/** How a node's process exited: its exit code, or the signal that ended it. */
+export interface NodeExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /** One node of a `TestNetwork`, the same API in both modes. */
 export interface NodeHandle {
   /** `alice`, `collator-alice`, `fullnode-1` ... */
@@ -30,7 +37,7 @@ export interface NodeHandle {
   readonly basePath: string;
   /** Its libp2p PeerId (the same across restarts). */
   readonly peerId: string;
-  /** `/ip4/127.0.0.1/tcp/<p2p>/p2p/<peerId>`: what other nodes use as bootnode. */
+  /** `/ip4/127.0.0.1/tcp/<p2p>/p2p/<peerId>` (netns: the node's own address): what other nodes use as bootnode. */
   readonly multiaddr: string;
   readonly ports: NodePorts;
   /** A JSON-RPC client of the node (works while the node runs; across restarts too). */
@@ -39,6 +46,11 @@ export interface NodeHandle {
   readonly running: boolean;
   /** The process id in process mode (undefined in-process or while stopped). */
   readonly pid: number | undefined;
+  /**
+   * Process mode: how the node's last process exited (`{code, signal}`, e.g. `signal: "SIGKILL"` after `kill()`);
+   * undefined while it runs, before its first start, and in-process.
+   */
+  readonly lastExit: NodeExit | undefined;
   /**
    * Prometheus samples keyed as `parseMetricsText` keys them (`substrate_block_height{status="best"}`). Process
    * mode scrapes the node's port. In-process reads the node's registry, which holds the node's own metrics
@@ -59,6 +71,15 @@ export interface NodeHandle {
   kill(): Promise<void>;
   /** `stop()` (if running), then `start()`: same base path, ports and keys, so the node resumes its database. */
   restart(): Promise<void>;
+  /**
+   * Cuts this node off from every other node (both of a collator's networks); the test still reaches its RPC and
+   * metrics. In-process with `faults` (the `NetworkFaults` link filter); process mode with `isolation: "netns"`
+   * (nftables drop rules: packets vanish, as in a real partition). Otherwise rejects with `HarnessError`
+   * `ISOLATION_UNAVAILABLE`.
+   */
+  isolate(): Promise<void>;
+  /** Undoes `isolate()` and every link of this node cut by `TestNetwork.cut`. */
+  heal(): Promise<void>;
 }
 
 /** A relay validator's handle. */
@@ -77,7 +98,7 @@ export interface ParaNodeHandle extends NodeHandle {
   readonly devName: string | undefined;
   /** The embedded relay node's PeerId. */
   readonly relayPeerId: string;
-  /** The embedded relay node's `/ip4/127.0.0.1/tcp/<relayP2p>/p2p/<relayPeerId>`. */
+  /** The embedded relay node's `/ip4/127.0.0.1/tcp/<relayP2p>/p2p/<relayPeerId>` (netns: the node's address). */
   readonly relayMultiaddr: string;
   /** In-process: the running node, for white-box assertions (a new object after `restart()`); else undefined. */
   readonly node: CollatorNode | undefined;
@@ -113,6 +134,12 @@ export interface StartNetworkOptions {
    * `{seed}` makes the random drops reproducible. Off by default.
    */
   faults?: boolean | { seed?: number };
+  /**
+   * Process mode only: `"netns"` runs each node in a network namespace of its own with its own address
+   * (`10.213.<k>.<10+i>`, a bridge between them), so `isolate()` / `heal()` / `cut()` / `restore()` work by
+   * nftables rules. Needs root, `ip` and `nft`: check `netnsAvailable()` and skip otherwise.
+   */
+  isolation?: "netns";
 }
 
 /** Options every wait-for helper takes. */
@@ -190,8 +217,21 @@ export interface TestNetwork {
   nodes(): NodeHandle[];
   /** The node called `name`; throws `BAD_OPTIONS` when there is none. */
   node(name: string): NodeHandle;
-  /** Starts one more para node that bootstraps from the running ones: a collator with `collator`, else a full node. */
-  addParaNode(o?: { collator?: string }): Promise<ParaNodeHandle>;
+  /**
+   * Starts one more para node that bootstraps from the running ones: a collator with `collator`, else a full node.
+   * `byzantine` (a collator only) makes it advertise invalid collations of `kind` instead of collating, sealed
+   * with the dev key `auraKey` (default its own; in-process only) — see `CollatorOptions.byzantine`.
+   */
+  addParaNode(o?: {
+    collator?: string;
+    byzantine?: { kind: ByzantineCollationKind; auraKey?: string };
+  }): Promise<ParaNodeHandle>;
+  /** Cuts the link between two nodes, both ways (see `NodeHandle.isolate` for the modes that can). */
+  cut(a: NodeHandle, b: NodeHandle): Promise<void>;
+  /** Undoes `cut(a, b)`. */
+  restore(a: NodeHandle, b: NodeHandle): Promise<void>;
+  /** With `isolation: "netns"`: the namespaces, addresses and nft table of the network; else undefined. */
+  readonly netns: NetnsNetwork | undefined;
   readonly waitFor: WaitFor;
   /**
    * Stops every node (para nodes, then validators; processes get SIGTERM, then SIGKILL), closes RPC clients,

@@ -14,6 +14,8 @@ import type {
   TestNetwork,
   ValidatorHandle,
 } from "./interface.js";
+import { faultLinks, netnsLinks, noLinks } from "./isolation.js";
+import { NetnsNetwork } from "./netns.js";
 import { HarnessNode, type NodeContext, type NodeLayout } from "./nodes.js";
 import { freePort } from "./ports.js";
 import { ProcessRegistry } from "./registry.js";
@@ -80,6 +82,11 @@ export async function startNetwork(o: StartNetworkOptions): Promise<TestNetwork>
     );
   await cryptoReady();
   const processes = o.processes ?? false;
+  if (o.isolation !== undefined && !(o.isolation === "netns" && processes))
+    throw new HarnessError(
+      { code: "BAD_OPTIONS", option: "isolation", reason: String(o.isolation) },
+      `isolation: "netns" is the only value, and needs processes: true (found ${JSON.stringify(o.isolation)}, processes: ${processes})`,
+    );
   const specs =
     o.specs ??
     devChainSpecs({
@@ -90,6 +97,8 @@ export async function startNetwork(o: StartNetworkOptions): Promise<TestNetwork>
       ...(collatorNames.length ? { collators: collatorNames } : {}),
     });
 
+  // Namespaces first: without them (not root, no nft...) nothing else is started.
+  const netns = o.isolation === "netns" ? await NetnsNetwork.create() : undefined;
   const registry = new ProcessRegistry();
   const baseDir = mkdtempSync(join(tmpdir(), "parapipe-harness-"));
   registry.removeOnExit(baseDir);
@@ -111,6 +120,15 @@ export async function startNetwork(o: StartNetworkOptions): Promise<TestNetwork>
     startTimeoutMs: o.startTimeoutMs ?? 60_000,
     ...(o.faults ? { faults: o.faults === true ? {} : o.faults } : {}),
     registry,
+    links: netns
+      ? netnsLinks(netns)
+      : processes
+        ? noLinks(
+            'process nodes can be cut off only with isolation: "netns" (root, `ip` and `nft`: see netnsAvailable())',
+          )
+        : o.faults
+          ? faultLinks(() => [...validators, ...paraNodes()])
+          : noLinks("in-process fault injection is off: start the network with `faults: true`"),
     bootnodesFor(node) {
       const others = (list: HarnessNode[]) => list.filter((n) => n !== node).map((n) => n.multiaddr);
       if (node.kind === "validator") return { own: others(validators), relay: [] };
@@ -121,6 +139,7 @@ export async function startNetwork(o: StartNetworkOptions): Promise<TestNetwork>
   const layout = async (kind: NodeKind, name: string, devName: string | undefined): Promise<NodeLayout> => {
     const nodeKey = generateNodeKey();
     const relayNodeKey = kind === "validator" ? undefined : generateNodeKey();
+    const place = netns ? await netns.addNode(name) : undefined;
     return {
       name,
       kind,
@@ -136,6 +155,7 @@ export async function startNetwork(o: StartNetworkOptions): Promise<TestNetwork>
       nodeKey,
       peerId: await peerIdOf(nodeKey),
       ...(relayNodeKey ? { relayNodeKey, relayPeerId: await peerIdOf(relayNodeKey) } : {}),
+      ...(place && netns ? { host: place.address, spawnPrefix: netns.execPrefix(name) } : {}),
     };
   };
   const uniqueName = (base: string) => {
@@ -151,6 +171,17 @@ export async function startNetwork(o: StartNetworkOptions): Promise<TestNetwork>
     relaySlotMs: o.relaySlotMs,
     paraFactor: o.mode === "sync" ? 2 : 1,
   });
+
+  /** The harness node behind a handle of this network. */
+  const ours = (h: NodeHandle): HarnessNode => {
+    const n = [...validators, ...paraNodes()].find((x) => (x as unknown) === h);
+    if (!n)
+      throw new HarnessError(
+        { code: "BAD_OPTIONS", option: "node", reason: h.name },
+        `${h.name} is not a node of this network`,
+      );
+    return n;
+  };
 
   let closing: Promise<void> | undefined;
   const net: TestNetwork = {
@@ -183,11 +214,26 @@ export async function startNetwork(o: StartNetworkOptions): Promise<TestNetwork>
       const dev = a.collator === undefined ? undefined : namesOf([a.collator], "collator")[0];
       const kind: NodeKind = dev ? "collator" : "fullNode";
       const name = uniqueName(dev ? `collator-${dev.toLowerCase()}` : `fullnode-${full.length + 1}`);
-      const node = new HarnessNode(await layout(kind, name, dev), ctx, processes);
+      const byz = a.byzantine;
+      if (byz && (!dev || (processes && byz.auraKey !== undefined && byz.auraKey !== dev)))
+        throw new HarnessError(
+          { code: "BAD_OPTIONS", option: "byzantine", reason: dev ? "auraKey" : "no collator" },
+          dev
+            ? "byzantine: a collator process seals with its own key (auraKey is in-process only)"
+            : "byzantine: only a collator can be byzantine (give `collator`)",
+        );
+      const node = new HarnessNode(
+        { ...(await layout(kind, name, dev)), ...(byz ? { byzantine: byz } : {}) },
+        ctx,
+        processes,
+      );
       (dev ? collators : full).push(node);
       await node.start();
       return node.asParaNode();
     },
+    cut: (a, b) => ctx.links.cut(ours(a), ours(b)),
+    restore: (a, b) => ctx.links.restore(ours(a), ours(b)),
+    netns,
     waitFor,
     close() {
       closing ??= (async () => {
@@ -197,6 +243,8 @@ export async function startNetwork(o: StartNetworkOptions): Promise<TestNetwork>
         for (const n of [...validators, ...paraNodes()]) n.rpc.close();
         // Stragglers (a process that ignored SIGTERM) and the temp dir.
         await registry.killAll();
+        // Then the namespaces, the bridge, the veths and the nft table.
+        await netns?.close();
       })();
       return closing;
     },

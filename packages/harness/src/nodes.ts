@@ -17,7 +17,7 @@ import {
   startRpc,
   VERSION,
 } from "@parapipe/cli";
-import { CollatorNode } from "@parapipe/collator";
+import { type ByzantineCollationKind, CollatorNode } from "@parapipe/collator";
 import { NetworkFaults, type NodeKey, nodeKeyToHex } from "@parapipe/network";
 import {
   createMetricsRegistry,
@@ -30,7 +30,8 @@ import { type ChainSpec, devKeypair } from "@parapipe/primitives";
 import { RelayValidatorNode } from "@parapipe/relay-validator";
 import type { Registry } from "prom-client";
 import { HarnessError } from "./errors.js";
-import type { NodeKind, NodePorts, ParaNodeHandle, ValidatorHandle } from "./interface.js";
+import type { NodeExit, NodeKind, NodePorts, ParaNodeHandle, ValidatorHandle } from "./interface.js";
+import type { LinkControl } from "./isolation.js";
 import { LogBuffer, tailFile } from "./logBuffer.js";
 import type { ProcessRegistry, TrackedProcess } from "./registry.js";
 import { RpcClient } from "./rpcClient.js";
@@ -47,6 +48,8 @@ export interface NodeContext {
   /** In-process nodes get `NetworkFaults` on their networks. */
   faults?: { seed?: number };
   registry: ProcessRegistry;
+  /** How `isolate()` / `heal()` cut links in this network. */
+  links: LinkControl;
   /** The bootnodes of `node` now: other nodes of its chain (para nodes: and the validators, for the relay side). */
   bootnodesFor(node: HarnessNode): { own: string[]; relay: string[] };
 }
@@ -65,11 +68,18 @@ export interface NodeLayout {
   peerId: string;
   relayNodeKey?: NodeKey;
   relayPeerId?: string;
+  /** A byzantine collator's kind and the dev key it seals with (`TestNetwork.addParaNode`). */
+  byzantine?: { kind: ByzantineCollationKind; auraKey?: string };
+  /** The address the node listens on and is reached at (default 127.0.0.1; its own with `isolation: "netns"`). */
+  host?: string;
+  /** Process mode: the argv that runs the node's command elsewhere (`ip netns exec <ns>`); default none. */
+  spawnPrefix?: string[];
 }
 
 interface Driver {
   readonly running: boolean;
   readonly pid: number | undefined;
+  readonly lastExit: NodeExit | undefined;
   readonly node: RelayValidatorNode | CollatorNode | undefined;
   start(): Promise<void>;
   stop(how: "graceful" | "kill"): Promise<void>;
@@ -77,7 +87,8 @@ interface Driver {
   logTail(n: number): string[];
 }
 
-const multiaddrOf = (port: number, peerId: string) => `/ip4/127.0.0.1/tcp/${port}/p2p/${peerId}`;
+const multiaddrOf = (host: string, port: number, peerId: string) => `/ip4/${host}/tcp/${port}/p2p/${peerId}`;
+const hostOf = (l: NodeLayout) => l.host ?? "127.0.0.1";
 
 /** A node of a test network; exposed as `ValidatorHandle` or `ParaNodeHandle` by its kind. */
 export class HarnessNode {
@@ -88,10 +99,10 @@ export class HarnessNode {
 
   constructor(
     readonly layout: NodeLayout,
-    ctx: NodeContext,
+    private readonly ctx: NodeContext,
     processes: boolean,
   ) {
-    this.rpc = new RpcClient(() => `127.0.0.1:${layout.ports.rpc}`);
+    this.rpc = new RpcClient(() => `${hostOf(layout)}:${layout.ports.rpc}`);
     this.driver = processes ? new ProcessDriver(layout, ctx, this) : new InProcessDriver(layout, ctx, this);
   }
 
@@ -117,18 +128,21 @@ export class HarnessNode {
     return this.layout.ports;
   }
   get multiaddr(): string {
-    return multiaddrOf(this.layout.ports.p2p, this.layout.peerId);
+    return multiaddrOf(hostOf(this.layout), this.layout.ports.p2p, this.layout.peerId);
   }
   /** A para node's embedded relay node's multiaddr ("" for a validator). */
   get relayMultiaddr(): string {
     const { relayP2p } = this.layout.ports;
-    return relayP2p === undefined ? "" : multiaddrOf(relayP2p, this.relayPeerId);
+    return relayP2p === undefined ? "" : multiaddrOf(hostOf(this.layout), relayP2p, this.relayPeerId);
   }
   get running(): boolean {
     return this.driver.running;
   }
   get pid(): number | undefined {
     return this.driver.pid;
+  }
+  get lastExit(): NodeExit | undefined {
+    return this.driver.lastExit;
   }
   /** The in-process node (narrowed by `ValidatorHandle` / `ParaNodeHandle`). */
   get node(): RelayValidatorNode | CollatorNode | undefined {
@@ -170,6 +184,14 @@ export class HarnessNode {
     });
   }
 
+  isolate(): Promise<void> {
+    return this.ctx.links.isolate(this);
+  }
+
+  heal(): Promise<void> {
+    return this.ctx.links.heal(this);
+  }
+
   /** This node as a validator's handle. */
   asValidator(): ValidatorHandle {
     return this as unknown as ValidatorHandle;
@@ -207,6 +229,9 @@ class InProcessDriver implements Driver {
     return this.current !== undefined;
   }
   get pid(): number | undefined {
+    return undefined;
+  }
+  get lastExit(): undefined {
     return undefined;
   }
   get node(): RelayValidatorNode | CollatorNode | undefined {
@@ -274,6 +299,14 @@ class InProcessDriver implements Driver {
             relaySpec: this.ctx.relaySpec,
             basePath: l.basePath,
             ...(key ? { key } : {}),
+            ...(l.byzantine
+              ? {
+                  byzantine: {
+                    kind: l.byzantine.kind,
+                    ...(l.byzantine.auraKey ? { auraKey: devKeypair(l.byzantine.auraKey) } : {}),
+                  },
+                }
+              : {}),
             listen,
             bootnodes: boot.own,
             nodeKey: l.nodeKey,
@@ -353,7 +386,7 @@ class InProcessDriver implements Driver {
 
 /** One `parapipe` child, tracked by the network's registry. */
 class Child implements TrackedProcess {
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
+  exit?: NodeExit;
   private readonly exited: Promise<void>;
 
   constructor(readonly child: ChildProcess) {
@@ -398,6 +431,9 @@ class ProcessDriver implements Driver {
   get pid(): number | undefined {
     return this.running ? this.current?.child.pid : undefined;
   }
+  get lastExit(): NodeExit | undefined {
+    return this.current?.exit;
+  }
   get node(): undefined {
     return undefined;
   }
@@ -415,11 +451,14 @@ class ProcessDriver implements Driver {
       "--node-key",
       nodeKeyToHex(l.nodeKey),
       "--listen-addr",
-      `/ip4/127.0.0.1/tcp/${l.ports.p2p}`,
+      `/ip4/${hostOf(l)}/tcp/${l.ports.p2p}`,
       "--rpc-port",
       String(l.ports.rpc),
       "--rpc-cors",
       "all",
+      // Off loopback (its own namespace), RPC and Prometheus listen on every interface of the node's namespace;
+      // unsafe methods stay on, as on loopback.
+      ...(hostOf(l) === "127.0.0.1" ? [] : ["--rpc-external", "--rpc-methods", "unsafe", "--prometheus-external"]),
       "--prometheus-port",
       String(l.ports.prometheus),
       "--log",
@@ -432,6 +471,7 @@ class ProcessDriver implements Driver {
     return [
       "collator",
       ...(l.kind === "collator" ? ["--collator"] : []),
+      ...(l.byzantine ? ["--dev-byzantine", l.byzantine.kind] : []),
       "--chain",
       this.ctx.specFiles.para,
       ...own,
@@ -440,7 +480,7 @@ class ProcessDriver implements Driver {
       this.ctx.specFiles.relay,
       ...(l.relayNodeKey ? ["--node-key", nodeKeyToHex(l.relayNodeKey)] : []),
       "--listen-addr",
-      `/ip4/127.0.0.1/tcp/${l.ports.relayP2p}`,
+      `/ip4/${hostOf(l)}/tcp/${l.ports.relayP2p}`,
       ...boot.relay.flatMap((a) => ["--bootnodes", a]),
     ];
   }
@@ -450,7 +490,12 @@ class ProcessDriver implements Driver {
     mkdirSync(l.basePath, { recursive: true });
     const fd = openSync(l.logFile, "a");
     // The IPC channel ties the child to this process: if it dies (even of SIGKILL), the node stops itself.
-    const child = spawn(process.execPath, [PARAPIPE_BIN, ...this.args()], {
+    // `ip netns exec` execs in place: the child's pid is the node's, and signals and the IPC channel reach it.
+    const [cmd, ...argv] = [...(l.spawnPrefix ?? []), process.execPath, PARAPIPE_BIN, ...this.args()] as [
+      string,
+      ...string[],
+    ];
+    const child = spawn(cmd, argv, {
       stdio: ["ignore", fd, fd, "ipc"],
       env: { ...process.env },
     });
@@ -491,7 +536,7 @@ class ProcessDriver implements Driver {
 
   async metrics(): Promise<Map<string, number>> {
     if (!this.running) throw notRunning(this.l.name, "metrics()");
-    const url = `http://127.0.0.1:${this.l.ports.prometheus}/metrics`;
+    const url = `http://${hostOf(this.l)}:${this.l.ports.prometheus}/metrics`;
     let res: Response;
     try {
       res = await fetch(url, { signal: AbortSignal.timeout(5000) });
