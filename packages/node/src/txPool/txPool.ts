@@ -420,7 +420,7 @@ export class TxPool {
       for (const d of deps ?? []) {
         d.requires = d.requires.filter((x) => x !== t);
         d.missing.delete(t);
-        (d.pruned ??= []).push(t);
+        d.pruned = [...(d.pruned ?? []), t];
         if (!d.ready && d.missing.size === 0) this.promote(d, promoted);
       }
     }

@@ -205,8 +205,10 @@ export class PvfPool {
         const elapsed = performance.now() - started;
         const cpuNow = slot.tid === undefined || cpuStart === undefined ? undefined : threadCpuMs(slot.tid);
         const used = cpuNow === undefined || cpuStart === undefined ? elapsed : cpuNow - cpuStart;
-        if (used >= timeout) return expire(cpuNow === undefined ? "wall" : "cpu");
-        if (elapsed >= wallCap) return expire("wall");
+        if (used >= timeout || elapsed >= wallCap) {
+          expire(used >= timeout && cpuNow !== undefined ? "cpu" : "wall");
+          return;
+        }
         busy.timer = setTimeout(monitor, Math.max(5, Math.min(timeout - used, wallCap - elapsed)));
       };
       slot.busy = { job, timer: setTimeout(monitor, timeout), started };
