@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ByzantineCollationKind, CollatorNode } from "@parapipe/collator";
-import { type ParaNodeHandle, startNetwork, type TestNetwork } from "@parapipe/harness";
+import { holdMachine, type ParaNodeHandle, startNetwork, type TestNetwork } from "@parapipe/harness";
 import { blake2_256, cryptoReady, devKeypair, toHex } from "@parapipe/primitives";
 import type { RelayValidatorNode } from "@parapipe/relay-validator";
 import { devChainSpecs } from "@parapipe/runtime";
@@ -27,6 +27,9 @@ const KINDS: Array<[ByzantineCollationKind, string]> = [
   ["wrongParent", "PVF: PARENT_HEAD_MISMATCH"],
   ["oversizedPov", "PoV over the limit"],
 ];
+
+// CPU-bound claims on 2 cores: never beside another such file (see `holdMachine`).
+await holdMachine("byzantine.test");
 
 describe("byzantine collator and validators (4 validators, honest collator Alice)", { timeout: 240_000 }, () => {
   let net: TestNetwork;

@@ -8,6 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { CollatorNode } from "@parapipe/collator";
+import { holdMachine } from "@parapipe/harness";
 import { blake2_256, cryptoReady, devKeypair, findAuraSlot, toHex } from "@parapipe/primitives";
 import type { RelayValidatorNode } from "@parapipe/relay-validator";
 import { makeCall, signExtrinsic } from "@parapipe/runtime";
@@ -98,6 +99,9 @@ async function assertAgreement(net: ParaNetwork, nodes: CollatorNode[]): Promise
   }
   void net;
 }
+
+// CPU-bound claims on 2 cores: never beside another such file (see `holdMachine`).
+await holdMachine("collatorNetwork.test");
 
 describe("collators and validators over libp2p: async backing (4 validators, 2 collators)", {
   timeout: 240_000,

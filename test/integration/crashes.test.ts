@@ -27,6 +27,7 @@ import { after, before, describe, it, type TestContext } from "node:test";
 import {
   bestBlock,
   finalizedBlock,
+  holdMachine,
   type NodeExit,
   type NodeHandle,
   type ParaNodeHandle,
@@ -162,6 +163,9 @@ async function inBatches<T, R>(items: readonly T[], width: number, fn: (x: T) =>
   for (let i = 0; i < items.length; i += width) out.push(...(await Promise.all(items.slice(i, i + width).map(fn))));
   return out;
 }
+
+// CPU-bound claims on 2 cores: never beside another such file (see `holdMachine`).
+await holdMachine("crashes.test");
 
 describe(`${KILLS} SIGKILLs of random nodes at random moments (4 validators, 2 collators, processes)`, {
   timeout: LONG ? 1_200_000 : 240_000,

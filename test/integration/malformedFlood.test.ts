@@ -16,6 +16,7 @@ import {
   type FloodReport,
   fuzzRpc,
   GossipObserver,
+  holdMachine,
   paraFloodProtocols,
   paraFloodTopics,
   type RpcFuzzReport,
@@ -64,6 +65,9 @@ interface Side {
   name: string;
   network: () => Network;
 }
+
+// CPU-bound claims on 2 cores: never beside another such file (see `holdMachine`).
+await holdMachine("malformedFlood.test");
 
 describe("malformed inputs: a flood of malformed gossip, requests and RPC calls", {
   timeout: LONG ? 900_000 : 240_000,

@@ -93,6 +93,7 @@ export {
   warmUp,
 } from "./load.js";
 export { LogBuffer, tailFile } from "./logBuffer.js";
+export { holdMachine } from "./machineLock.js";
 export {
   DEFAULT_MALFORMATION_WEIGHTS,
   type GeneratedMessage,
