@@ -497,12 +497,7 @@ export class TxPool {
           if (d === back || d.pruned === undefined || !d.pruned.includes(t)) continue;
           d.pruned = d.pruned.filter((x) => x !== t);
           d.requires.push(t);
-          let set = this.dependents.get(t);
-          if (set === undefined) {
-            set = new Set();
-            this.dependents.set(t, set);
-          }
-          set.add(d);
+          this.addDependent(t, d);
           if (!back.ready && !d.ready) d.missing.add(t);
         }
       }
@@ -529,6 +524,16 @@ export class TxPool {
       bytes = [];
     }
     return { bytes, hashes: bytes.map((x) => toHex(blake2_256(x))) };
+  }
+
+  /** Records that `e` requires tag `t`. */
+  private addDependent(t: string, e: Entry): void {
+    let set = this.dependents.get(t);
+    if (set === undefined) {
+      set = new Set();
+      this.dependents.set(t, set);
+    }
+    set.add(e);
   }
 
   /** Adds a validated transaction; returns its state. Throws `PoolError` when it cannot be added. */
@@ -617,14 +622,7 @@ export class TxPool {
     this.entries.set(hex, entry);
     this.bytes += bytes.length;
     for (const t of provides) this.providers.set(t, entry);
-    for (const t of requires) {
-      let set = this.dependents.get(t);
-      if (set === undefined) {
-        set = new Set();
-        this.dependents.set(t, set);
-      }
-      set.add(entry);
-    }
+    for (const t of requires) this.addDependent(t, entry);
     const promoted: Array<[Entry, TxStatus]> = [];
     if (entry.missing.size === 0) this.promote(entry, promoted);
     if (!o.silent) {
