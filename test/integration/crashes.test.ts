@@ -33,6 +33,7 @@ import {
   type ParaNodeHandle,
   parasHeadsKey,
   type RpcClient,
+  SeededRandom,
   startNetwork,
   type TestNetwork,
   tailFile,
@@ -60,7 +61,7 @@ import {
   SEGMENT_RELOADED,
   type SegmentAudit,
 } from "../utils/collatorLog.js";
-import { SeededRandom, testSeed } from "../utils/seededRandom.js";
+import { testSeed } from "../utils/seededRandom.js";
 
 const SLOT_MS = 1000;
 const LONG = process.env.PARAPIPE_LONG_TESTS === "1";
@@ -412,7 +413,7 @@ describe(`${KILLS} SIGKILLs of random nodes at random moments (4 validators, 2 c
       const which = rng.next();
       const midAuthoring = rng.chance(MID_AUTHORING);
       const frac = rng.next();
-      const downMs = rng.int(0, MAX_DOWN_MS + 1);
+      const downMs = rng.int(0, MAX_DOWN_MS);
       const kind: Kill["kind"] = collator ? "collator" : "validator";
       await inFlight.get(kind);
       if (failure !== undefined) break;

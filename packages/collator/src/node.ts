@@ -692,6 +692,32 @@ export class CollatorNode {
     return out;
   }
 
+  /** `buildBlock` on `parentHeader` at the relay block of `view`, with the para's state. */
+  private build(
+    view: RelayView,
+    parentHeader: Uint8Array,
+    timestampMs: bigint,
+    author: Sr25519Keypair,
+    pool: { transactions?: Uint8Array[]; deadline?: { now: () => number; deadlineMs: number } } = {},
+  ) {
+    const rb = view.relayBlock;
+    return this.chain.withState((store) =>
+      buildBlock(this.runtime, {
+        store,
+        parentHeader,
+        relayParent: {
+          number: rb.number,
+          storageRoot: rb.stateRoot,
+          stateProof: view.proof,
+          maxPovSize: view.maxPovSize,
+        },
+        timestampMs,
+        author,
+        ...pool,
+      }),
+    );
+  }
+
   /** One lookahead step: parent, `canBuildUpon`, slot claim, build, persist, announce, advertise. */
   private async buildOne(view: RelayView, key: Sr25519Keypair): Promise<boolean> {
     const rt = this.runtime;
@@ -733,22 +759,10 @@ export class CollatorNode {
     const start = this.now();
     const deadlineMs = start + Math.floor(rt.config.relaySlotDurationMs / 3);
     const transactions = [...(await this.retractedAt(parent.hash)), ...[...this.pool.ready()].map((t) => t.bytes)];
-    const built = await this.chain.withState((store) =>
-      buildBlock(rt, {
-        store,
-        parentHeader,
-        relayParent: {
-          number: rb.number,
-          storageRoot: rb.stateRoot,
-          stateProof: view.proof,
-          maxPovSize: view.maxPovSize,
-        },
-        timestampMs,
-        author: key,
-        transactions,
-        deadline: { now: this.now, deadlineMs },
-      }),
-    );
+    const built = await this.build(view, parentHeader, timestampMs, key, {
+      transactions,
+      deadline: { now: this.now, deadlineMs },
+    });
     if (!built.ok) return this.skip(`build:${built.error.code}`);
     const b = built.value;
     for (const r of b.rejected) {
@@ -928,20 +942,7 @@ export class CollatorNode {
       }
     }
     const timestampMs = view.relaySlot * BigInt(rt.config.relaySlotDurationMs);
-    const built = await this.chain.withState((store) =>
-      buildBlock(rt, {
-        store,
-        parentHeader,
-        relayParent: {
-          number: rb.number,
-          storageRoot: rb.stateRoot,
-          stateProof: view.proof,
-          maxPovSize: view.maxPovSize,
-        },
-        timestampMs,
-        author: auraKey,
-      }),
-    );
+    const built = await this.build(view, parentHeader, timestampMs, auraKey);
     if (!built.ok) {
       this.skip(`byzantine:build:${built.error.code}`);
       return;

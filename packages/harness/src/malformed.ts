@@ -41,6 +41,11 @@ export class SeededRandom {
     return out;
   }
 
+  /** True with probability `p`. */
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+
   /** One element of `items` (which must not be empty). */
   pick<T>(items: readonly T[]): T {
     return items[Math.floor(this.next() * items.length)] as T;
