@@ -12,9 +12,9 @@ import { join } from "node:path";
  */
 const LOCK_DIR = join(tmpdir(), "parapipe-test-machine.lock");
 
-function ownerAlive(): boolean {
+function ownerAlive(lockDir: string): boolean {
   try {
-    const pid = Number(readFileSync(join(LOCK_DIR, "pid"), "utf8"));
+    const pid = Number(readFileSync(join(lockDir, "pid"), "utf8"));
     if (!Number.isSafeInteger(pid) || pid <= 0) return false;
     process.kill(pid, 0);
     return true;
@@ -26,21 +26,21 @@ function ownerAlive(): boolean {
 
 /**
  * Waits until this process holds the machine lock and returns its release (also released when the process
- * exits). `what` is printed while waiting, so a slow start says why.
+ * exits). `what` is printed while waiting, so a slow start says why. `lockDir` is for tests of the lock itself.
  */
-export async function holdMachine(what: string): Promise<() => void> {
+export async function holdMachine(what: string, lockDir: string = LOCK_DIR): Promise<() => void> {
   let announced = false;
   for (;;) {
     try {
-      mkdirSync(LOCK_DIR);
-      writeFileSync(join(LOCK_DIR, "pid"), String(process.pid));
+      mkdirSync(lockDir);
+      writeFileSync(join(lockDir, "pid"), String(process.pid));
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       // A holder that died (or has not written its pid yet, for a moment): taken over once it is surely gone.
-      if (!ownerAlive()) {
+      if (!ownerAlive(lockDir)) {
         await new Promise((r) => setTimeout(r, 200));
-        if (!ownerAlive()) rmSync(LOCK_DIR, { recursive: true, force: true });
+        if (!ownerAlive(lockDir)) rmSync(lockDir, { recursive: true, force: true });
         continue;
       }
       if (!announced) {
@@ -55,8 +55,8 @@ export async function holdMachine(what: string): Promise<() => void> {
     if (!held) return;
     held = false;
     try {
-      if (readFileSync(join(LOCK_DIR, "pid"), "utf8") === String(process.pid))
-        rmSync(LOCK_DIR, { recursive: true, force: true });
+      if (readFileSync(join(lockDir, "pid"), "utf8") === String(process.pid))
+        rmSync(lockDir, { recursive: true, force: true });
     } catch {
       // Already gone.
     }
