@@ -6,6 +6,7 @@
  * the accepted hash or the JSON-RPC error as sent), and a read of the chain saying which were included, where and
  * how often. The same module is the benchmark's separate load process: `node load.js --rpc ws://...`.
  */
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -17,6 +18,7 @@ import {
   fromHex,
   keypairFromUri,
   ParapipeError,
+  parseChainSpec,
   type Sr25519Keypair,
   toHex,
   toSs58,
@@ -441,6 +443,15 @@ export interface BurstOptions {
   callTimeoutMs?: number;
   /** Called after each answer (for sampling during the burst). */
   onAnswer?: (o: LoadOutcome, answered: number) => void;
+  /**
+   * Where a transaction refused with 1016 waits for its next send: `"requeue"` (default) behind the lane's other
+   * transactions, `"inPlace"`: its lane sleeps `retryDelayMs` and sends it again before taking the next one. A
+   * sustained load uses `"inPlace"`: a requeued nonce lets the sender's later nonces in as `future`, and a pool
+   * kept full for long fills with futures whose predecessors it refuses.
+   */
+  retry?: "requeue" | "inPlace";
+  /** Stops the burst: no new sends once aborted; resolves with the transactions answered so far. */
+  signal?: AbortSignal;
 }
 
 /** The JSON-RPC error code of "Immediately Dropped" (the pool is full). */
@@ -467,6 +478,8 @@ export async function submitBurst(txs: readonly LoadTx[], o: BurstOptions): Prom
   const window = o.window ?? 64;
   const maxAttempts = o.maxAttempts ?? 1;
   const retryDelayMs = o.retryDelayMs ?? 500;
+  const inPlace = o.retry === "inPlace";
+  const aborted = () => o.signal?.aborted === true;
   const queues = o.endpoints.map(() => [] as LoadTx[]);
   for (const t of txs) queues[t.lane % o.endpoints.length]!.push(t);
   const clients = await Promise.all(
@@ -481,10 +494,14 @@ export async function submitBurst(txs: readonly LoadTx[], o: BurstOptions): Prom
   const wakeAll = () => {
     for (const w of retryWaiters.splice(0)) w();
   };
+  o.signal?.addEventListener("abort", wakeAll, { once: true });
   const lane = async (endpoint: number, client: PipelinedWs): Promise<void> => {
     const q = queues[endpoint]!;
+    let again: LoadTx | undefined;
     for (;;) {
-      const tx = q.shift();
+      if (aborted()) return;
+      const tx = again ?? q.shift();
+      again = undefined;
       if (tx === undefined) {
         if (pendingRetries === 0) return;
         await new Promise<void>((r) => retryWaiters.push(r));
@@ -495,6 +512,12 @@ export async function submitBurst(txs: readonly LoadTx[], o: BurstOptions): Prom
       s.attempts++;
       const r = await client.call("author_submitExtrinsic", [toHex(tx.bytes)]);
       const now = performance.now() - t0;
+      if (!r.ok && r.error.code === POOL_FULL_CODE && s.attempts < maxAttempts && inPlace) {
+        s.retried.push(r.error);
+        await abortableSleep(retryDelayMs, o.signal);
+        again = tx;
+        continue;
+      }
       if (!r.ok && r.error.code === POOL_FULL_CODE && s.attempts < maxAttempts) {
         s.retried.push(r.error);
         pendingRetries++;
@@ -531,8 +554,22 @@ export async function submitBurst(txs: readonly LoadTx[], o: BurstOptions): Prom
   return {
     outcomes: outcomes.filter((x) => x !== undefined),
     durationMs,
-    submitRate: (txs.length * 1000) / durationMs,
+    submitRate: (answered * 1000) / durationMs,
   };
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** A WebSocket JSON-RPC connection with many calls in flight. */
@@ -761,7 +798,12 @@ export function summarizeOutcomes(outcomes: readonly LoadOutcome[]): {
   return { accepted, refused, retries };
 }
 
-/** The load process: `node load.js --rpc ws://127.0.0.1:9944 [--rpc ws://...] --count 10000 ...`. */
+/**
+ * The load process: `node load.js --rpc ws://127.0.0.1:9944 [--rpc ws://...] --count 10000 ...`. Prints one JSON
+ * summary line on stdout at the end; with `--progress-ms`, JSON lines on stderr while it runs (`{"event":
+ * "signed"}`, `{"event": "progress"}` every that many ms). SIGTERM or SIGINT stop the burst: it prints the
+ * summary of what was answered so far (`"stopped": true`) and exits 0.
+ */
 export async function runLoadCli(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -773,26 +815,65 @@ export async function runLoadCli(argv: string[]): Promise<number> {
       funder: { type: "string", default: "Alice" },
       "no-fund": { type: "boolean", default: false },
       "wait-inclusion": { type: "string", default: "300" },
+      "no-wait": { type: "boolean", default: false },
+      "max-attempts": { type: "string", default: "20" },
+      "retry-delay-ms": { type: "string", default: "500" },
+      "retry-in-place": { type: "boolean", default: false },
+      "progress-ms": { type: "string", default: "0" },
+      chain: { type: "string" },
+      "wait-go": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
   });
-  if (values.help || !values.rpc?.length) {
+  const deferredRpc = values.chain !== undefined && values["wait-go"];
+  if (values.help || (!values.rpc?.length && !deferredRpc)) {
     process.stdout.write(
       "usage: node load.js --rpc ws://host:port [--rpc ...] [--count 10000] [--senders 500] [--invalid-fraction 0.1]\n" +
-        "  [--funder Alice] [--no-fund] [--wait-inclusion SECONDS]\n" +
+        "  [--funder Alice] [--no-fund] [--wait-inclusion SECONDS | --no-wait] [--max-attempts 20]\n" +
+        "  [--retry-delay-ms 500] [--retry-in-place] [--progress-ms MS] [--chain PARA_SPEC.json] [--wait-go]\n" +
         "Funds --senders load accounts from the dev account --funder, signs --count transfers (that fraction invalid),\n" +
-        "submits them in one burst over the endpoints, waits until the valid ones are finalized, prints a JSON summary.\n",
+        "submits them in one burst over the endpoints (a send refused as pool full is retried up to --max-attempts),\n" +
+        "waits until the valid ones are in the node's best chain (not with --no-wait), prints a JSON summary.\n" +
+        "--chain signs from the para spec file before any node is reached (senders' nonces taken as 0: accounts the\n" +
+        "spec endows, implies --no-fund); --wait-go waits for a line on stdin after signing before it submits: `go`,\n" +
+        "or `go ws://... ws://...` giving the endpoints (then --rpc may be left out with --chain).\n" +
+        "SIGTERM / SIGINT stop the burst and print the summary so far.\n",
     );
     return values.help ? 0 : 2;
   }
-  const endpoints = values.rpc;
-  const rpc = new WsRpc(endpoints[0]!);
+  const num = (name: keyof typeof values, min: number): number => {
+    const v = Number(values[name]);
+    if (!Number.isFinite(v) || v < min)
+      throw new LoadError(
+        { code: "BAD_LOAD_OPTIONS", option: `--${name}`, reason: `${String(values[name])} is not a number >= ${min}` },
+        `--${name}: expected a number >= ${min}, got ${String(values[name])}`,
+      );
+    return v;
+  };
+  const count = Math.floor(num("count", 1));
+  const senderCount = Math.floor(num("senders", 1));
+  const invalidFraction = num("invalid-fraction", 0);
+  const maxAttempts = Math.floor(num("max-attempts", 1));
+  const retryDelayMs = num("retry-delay-ms", 0);
+  const progressMs = num("progress-ms", 0);
+  const waitSeconds = num("wait-inclusion", 0);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once("SIGTERM", onSignal);
+  process.once("SIGINT", onSignal);
+  const event = (e: Record<string, unknown>) => {
+    if (progressMs > 0) process.stderr.write(`${JSON.stringify({ ...e, t: Date.now() })}\n`);
+  };
+  const endpoints = [...(values.rpc ?? [])];
+  const rpc = new WsRpc(() => endpoints[0]!);
   try {
-    const chain = await loadChainOf(rpc);
-    const count = Number(values.count);
-    const invalidCount = Math.round(count * Number(values["invalid-fraction"]));
-    const senders = loadKeypairs(Number(values.senders));
-    if (!values["no-fund"])
+    await cryptoReady();
+    const chain = values.chain
+      ? loadChainOfSpec(parseChainSpec(JSON.parse(readFileSync(values.chain, "utf8"))))
+      : await loadChainOf(rpc);
+    const invalidCount = Math.min(count, Math.round(count * invalidFraction));
+    const senders = loadKeypairs(senderCount);
+    if (!values["no-fund"] && !values.chain)
       await fundAccounts(
         rpc,
         chain,
@@ -801,7 +882,9 @@ export async function runLoadCli(argv: string[]): Promise<number> {
         10n ** 21n,
       );
     const addrs = senders.map((s) => toSs58(s.publicKey, chain.ss58));
-    const nonces = await mapLimit(addrs, RPC_READ_CONCURRENCY, (a) => rpc.call<number>("system_accountNextIndex", [a]));
+    const nonces = values.chain
+      ? addrs.map(() => 0)
+      : await mapLimit(addrs, RPC_READ_CONCURRENCY, (a) => rpc.call<number>("system_accountNextIndex", [a]));
     const mix = invalidMix(invalidCount);
     if (!nonces.some((n) => n > 0)) {
       mix.badSignature += mix.staleNonce;
@@ -813,60 +896,151 @@ export async function runLoadCli(argv: string[]): Promise<number> {
       nonces,
       valid: count - invalidCount,
       invalid: mix,
-      endpoints: endpoints.length,
+      endpoints: Math.max(1, endpoints.length || 2),
     });
+    event({ event: "signed", txs: plan.txs.length, signMs: Math.round(plan.signMs) });
+    if (values["wait-go"]) {
+      const urls = (await stdinLine(stop.signal)).split(/\s+/).filter((w) => /^wss?:\/\//.test(w));
+      if (urls.length > 0) endpoints.splice(0, endpoints.length, ...urls);
+    }
+    if (endpoints.length === 0 && !stop.signal.aborted)
+      throw new LoadError(
+        { code: "BAD_LOAD_OPTIONS", option: "--rpc", reason: "no endpoint given" },
+        "no endpoint: give --rpc, or the URLs on the go line",
+      );
+    if (stop.signal.aborted) {
+      process.stdout.write(`${JSON.stringify({ signMs: Math.round(plan.signMs), answered: 0, stopped: true })}\n`);
+      return 0;
+    }
     const from = Number((await rpc.call<{ number: string }>("chain_getHeader")).number) + 1;
-    const burst = await submitBurst(plan.txs, { endpoints, maxAttempts: 20 });
+    let answered = 0;
+    let accepted = 0;
+    let refused = 0;
+    let poolFull = 0;
     const t0 = performance.now();
+    const ticker =
+      progressMs > 0
+        ? setInterval(
+            () =>
+              event({
+                event: "progress",
+                ms: Math.round(performance.now() - t0),
+                answered,
+                accepted,
+                refused,
+                poolFullRefusals: poolFull,
+              }),
+            progressMs,
+          )
+        : undefined;
+    let burst: BurstResult;
+    try {
+      burst = await submitBurst(plan.txs, {
+        endpoints,
+        maxAttempts,
+        retryDelayMs,
+        retry: values["retry-in-place"] ? "inPlace" : "requeue",
+        signal: stop.signal,
+        onAnswer: (o, n) => {
+          answered = n;
+          if (o.result.ok) accepted++;
+          else refused++;
+          poolFull += o.retried.length;
+        },
+      });
+    } finally {
+      clearInterval(ticker);
+    }
+    const stopped = stop.signal.aborted;
+    const summary = summarizeOutcomes(burst.outcomes);
+    const base = {
+      signMs: Math.round(plan.signMs),
+      submitMs: Math.round(burst.durationMs),
+      submitRate: Math.round(burst.submitRate),
+      answered: burst.outcomes.length,
+      planned: plan.txs.length,
+      acceptedRate: Math.round((burst.outcomes.filter((o) => o.result.ok).length * 1000) / burst.durationMs),
+      ...summary,
+    };
+    if (stopped || values["no-wait"]) {
+      process.stdout.write(`${JSON.stringify({ ...base, stopped })}\n`);
+      return 0;
+    }
+    const drained = performance.now();
     const targets = addrs.map((a) => plan.finalNonces.get(a)!);
     await waitNonces(
       rpc,
       senders.map((s) => s.publicKey),
       targets,
       "inclusion",
-      Number(values["wait-inclusion"]) * 1000,
+      waitSeconds * 1000,
     );
-    const drainMs = performance.now() - t0;
+    const drainMs = performance.now() - drained;
     const inc = await readInclusion(rpc, { from, head: await rpc.call<string>("chain_getBlockHash") });
     const valid = plan.txs.filter((t) => t.kind === "valid");
     const once = valid.filter((t) => inc.included.get(t.hash)?.length === 1).length;
     process.stdout.write(
       `${JSON.stringify({
-        signMs: Math.round(plan.signMs),
-        submitMs: Math.round(burst.durationMs),
-        submitRate: Math.round(burst.submitRate),
+        ...base,
         drainMs: Math.round(drainMs),
         validIncludedOnce: once,
         valid: valid.length,
         blocks: inc.blocks.length,
         perBlock: inc.blocks.map((b) => b.transactions),
-        ...summarizeOutcomes(burst.outcomes),
       })}\n`,
     );
     return once === valid.length ? 0 : 1;
   } finally {
+    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onSignal);
     rpc.close();
   }
+}
+
+/** Resolves with the first line on stdin (at its end or on `signal`: what came so far). */
+function stdinLine(signal: AbortSignal): Promise<string> {
+  return new Promise((resolve) => {
+    let buf = "";
+    const done = () => {
+      process.stdin.off("data", onData);
+      process.stdin.off("end", done);
+      signal.removeEventListener("abort", done);
+      process.stdin.pause();
+      resolve(buf.split("\n")[0]!);
+    };
+    const onData = (d: Buffer) => {
+      buf += d.toString();
+      if (buf.includes("\n")) done();
+    };
+    process.stdin.on("data", onData);
+    process.stdin.once("end", done);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** `LoadRpc` over one WebSocket (the load process has no harness network). */
 class WsRpc implements LoadRpc {
   private client: Promise<PipelinedWs> | undefined;
-  constructor(private readonly url: string) {}
+  /** `url` is read at the first call (the load process may learn its endpoint after signing). */
+  constructor(private readonly url: () => string) {}
 
   async call<T = unknown>(method: string, params: unknown[] = []): Promise<T> {
-    this.client ??= PipelinedWs.open(this.url);
+    const url = this.url();
+    this.client ??= PipelinedWs.open(url);
     const r = await (await this.client).call(method, params);
     if (!r.ok)
       throw new LoadError(
-        { code: "LOAD_TRANSPORT", url: this.url, reason: `${method}: ${r.error.code} ${r.error.message}` },
-        `${method} at ${this.url}: ${r.error.code} ${r.error.message}${r.error.data === undefined ? "" : ` (${String(r.error.data)})`}`,
+        { code: "LOAD_TRANSPORT", url, reason: `${method}: ${r.error.code} ${r.error.message}` },
+        `${method} at ${url}: ${r.error.code} ${r.error.message}${r.error.data === undefined ? "" : ` (${String(r.error.data)})`}`,
       );
     return r.result as T;
   }
 
   close(): void {
-    void this.client?.then((c) => c.close());
+    void this.client?.then(
+      (c) => c.close(),
+      () => {},
+    );
   }
 }
 
