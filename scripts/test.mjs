@@ -23,6 +23,7 @@ function walk(dir, out) {
 const dirs = [];
 for (const pkg of readdirSync(join(root, "packages"))) dirs.push(join(root, "packages", pkg, "dist", "test"));
 dirs.push(join(root, "test", "dist"));
+dirs.push(join(root, "bench", "suite", "dist", "test"));
 let files = dirs.flatMap((d) => walk(d, [])).sort();
 if (kind) files = files.filter((f) => f.includes(`${"/"}${kind}${"/"}`));
 if (only) files = files.filter((f) => f.includes(only));

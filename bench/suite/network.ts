@@ -1,5 +1,5 @@
 /**
- * The benchmark's network, in-process on loopback: 4 relay validators (`RelayValidatorNode`) and 2 collators
+ * The pipeline section's network, in-process on loopback: 4 relay validators (`RelayValidatorNode`) and 2 collators
  * (`CollatorNode`) on the dev specs of one backing mode and relay slot, each node with its own LevelDB under
  * one base directory. The start-up follows `test/utils/paraNetwork.ts` (copied: a benchmark does not import test
  * code), with one addition: every node gets a counting logger (`NetworkLog`), so the run can report why
@@ -12,7 +12,7 @@ import { CollatorNode } from "@parapipe/collator";
 import { generateNodeKey } from "@parapipe/network";
 import type { Logger } from "@parapipe/node";
 import { type ChainSpec, devKeypair } from "@parapipe/primitives";
-import { RelayValidatorNode } from "@parapipe/relay-validator";
+import { type RelayValidatorMetrics, RelayValidatorNode } from "@parapipe/relay-validator";
 import { type BackingMode, devChainSpecs } from "@parapipe/runtime";
 
 /** Dev names of the relay validators. */
@@ -86,6 +86,8 @@ export async function startNetwork(o: {
   mode: BackingMode;
   relaySlotMs: number;
   baseDir: string;
+  /** Every validator's candidate stages and stage latencies go here. */
+  pipelineMetrics?: RelayValidatorMetrics;
 }): Promise<PipelineNetwork> {
   const specs = devChainSpecs({ mode: o.mode, relaySlotMs: o.relaySlotMs });
   const log = new NetworkLog();
@@ -122,7 +124,7 @@ export async function startNetwork(o: {
           bootnodes: bootnode ? [bootnode] : [],
           nodeKey: generateNodeKey(),
         },
-        { logger: log.logger() },
+        { logger: log.logger(), ...(o.pipelineMetrics ? { pipelineMetrics: o.pipelineMetrics } : {}) },
       );
       validators.push(node);
       await node.start();

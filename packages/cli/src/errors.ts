@@ -13,7 +13,9 @@ export type CliErrorType =
   /** A key given on the command line or in the keystore is unusable, or none was found for an authority. */
   | { code: "KEY"; reason: string }
   /** The node refused to start (database of another chain, para not registered, ...). */
-  | { code: "NODE_START"; reason: string };
+  | { code: "NODE_START"; reason: string }
+  /** `parapipe bench` outside a built clone of the repository (the suite is not part of the node). */
+  | { code: "BENCH_UNAVAILABLE"; path: string };
 
 /** A command-line error with a one-line message. */
 export class CliError extends ParapipeError<CliErrorType> {

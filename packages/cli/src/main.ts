@@ -1,5 +1,6 @@
 import { NetworkError } from "@parapipe/network";
 import { ParapipeError } from "@parapipe/primitives";
+import { BENCH_COMMAND, benchCommand } from "./commands/bench.js";
 import { COLLATOR_COMMAND, collatorCommand } from "./commands/collator.js";
 import { DEVNET_COMMAND, devnetCommand } from "./commands/devnet.js";
 import { KEY_COMMANDS, keyCommand } from "./commands/key.js";
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, { summary: string; run: (argv: string[]) => Promi
   "export-genesis-wasm": { summary: EXPORT_GENESIS_WASM_COMMAND.summary, run: (a) => exportGenesisCommand("wasm", a) },
   key: { summary: `Key management: ${Object.keys(KEY_COMMANDS).join(", ")}`, run: keyCommand },
   "purge-chain": { summary: PURGE_CHAIN_COMMAND.summary, run: purgeChainCommand },
+  bench: { summary: BENCH_COMMAND.summary, run: benchCommand },
 };
 
 /** `parapipe --help`. */
