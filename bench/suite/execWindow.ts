@@ -9,7 +9,9 @@
  * (it submits the next nonce when the previous one is in the collators' best block), so every parablock carries
  * one, of the size of the level under test. Levels are fractions of the mode's own limit, the Normal-class share
  * (75 %) of `MAXIMUM_BLOCK_WEIGHT` (`system.blockRefTimeMs`: 2 s async, 0.5 s sync at 6 s slots, scaled with the
- * slot): 95 %, 80 %, 60 %, 40 %, 20 %, tried from the top until one holds. A level holds when, over a window of
+ * slot), in ascending order until one does not hold (a failed level leaves the para congested, so a ramp
+ * from below is the honest order): 40, 60, 80, 90, 95 % with `--quick`, 20, 40, 60, 70, 80, 85, 90, 95 % in the
+ * full run. A level holds when, over a window of
  * relay blocks, no para slot was missed (async: every relay block includes a parablock; sync: every pair does)
  * and at least 80 % of the parablocks included carry the level's compute. Before the levels, one transaction
  * 5 % over the limit is submitted: the runtime must refuse it (a block over the limit cannot be built at all).
@@ -48,7 +50,8 @@ import {
 } from "./figures.js";
 
 const PARA_ID = 2000;
-const LEVELS = [0.95, 0.8, 0.6, 0.4, 0.2];
+/** Levels, ascending (a level that fails leaves the para congested: the ramp stops there). */
+const LEVELS = { quick: [0.4, 0.6, 0.8, 0.9, 0.95], full: [0.2, 0.4, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95] };
 const NORMAL_RATIO = 0.75;
 const TARGET_RATIO = 3.5;
 /** Share of included parablocks that must carry the level's compute. */
@@ -68,6 +71,8 @@ interface LevelResult {
   /** Collators' block build times over the window (ms). */
   buildMs: ReturnType<typeof distribution>;
   refusedCandidates: number;
+  /** The validators' refusal reasons over the level (its start included). */
+  refusals: Record<string, number>;
   /** Why the window never started (the level's compute never reached an included parablock). */
   notStarted?: string;
 }
@@ -131,6 +136,24 @@ function buildTimes(net: TestNetwork, from: number): number[] {
   return out;
 }
 
+/** The validators' "Candidate refused" reasons logged since `sinceMs` (epoch ms), counted. */
+function refusalReasons(net: TestNetwork, sinceMs: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const v of net.validators)
+    for (const line of v.logTail(3000)) {
+      if (!line.includes("Candidate refused")) continue;
+      try {
+        const j = JSON.parse(line) as { time?: number; why?: string };
+        if ((j.time ?? 0) < sinceMs) continue;
+        const why = String(j.why ?? "?").replace(/\(\d+ ms/, "(N ms");
+        out[why] = (out[why] ?? 0) + 1;
+      } catch {
+        // not a JSON line
+      }
+    }
+  return out;
+}
+
 /** Keeps one `Dev.compute` transaction of the current level pending at the collators. */
 class Feeder {
   iterations = 0;
@@ -138,6 +161,9 @@ class Feeder {
   readonly sent = new Map<string, number>();
   readonly errors = new Map<string, number>();
   private lastNonce = -1;
+  private lastIterations = -1;
+  /** The tip of the last transaction sent (each one tips more: same nonce, higher priority, "usurped"). */
+  private tip = 0n;
   private stopped = false;
   private loop?: Promise<void>;
 
@@ -147,10 +173,11 @@ class Feeder {
     private readonly sender: Sr25519Keypair,
   ) {}
 
-  sign(iterations: number, nonce: number): Uint8Array {
+  sign(iterations: number, nonce: number, tip = 0n): Uint8Array {
     const reg = this.chain.runtime.registry;
     return signExtrinsic(reg, makeCall(reg, "dev", "compute", [iterations]), this.sender, {
       nonce,
+      tip,
       specVersion: this.chain.specVersion,
       transactionVersion: this.chain.transactionVersion,
       genesisHash: this.chain.genesisHash,
@@ -174,11 +201,16 @@ class Feeder {
   private async tick(): Promise<void> {
     if (this.iterations === 0) return;
     const nonce = await chainNonce(this.net.collators[0]!.rpc, this.sender.publicKey);
-    // Still pending (a new level's first transaction follows the pending one of the old level).
-    if (nonce === this.lastNonce) return;
-    const tx = this.sign(this.iterations, nonce);
+    // Still pending: wait. A new level replaces it (a block of the old size that does not hold would never leave
+    // the pool otherwise, and every later nonce would wait behind it). Every transaction tips one planck more
+    // than the one before, so one sent again for a nonce (a new level, or after its block was dropped and the
+    // old one came back to the pool) always usurps what the pool holds for that nonce.
+    if (nonce === this.lastNonce && this.iterations === this.lastIterations) return;
+    this.tip++;
+    const tx = this.sign(this.iterations, nonce, this.tip);
     this.sent.set(toHex(blake2_256(tx)), this.iterations);
     this.lastNonce = nonce;
+    this.lastIterations = this.iterations;
     await Promise.all(
       this.net.collators.map((c) =>
         c.rpc.call("author_submitExtrinsic", [toHex(tx)]).catch((e: unknown) => {
@@ -231,6 +263,7 @@ async function measureLevel(
 ): Promise<LevelResult> {
   const computeMs = fraction * limitMs;
   const iterations = Math.floor(computeMs * 1000);
+  const levelStart = Date.now();
   feeder.iterations = iterations;
   const relay = net.validators[0]!.rpc;
   const collator = net.collators[0]!.rpc;
@@ -267,6 +300,7 @@ async function measureLevel(
       stagesMs: {},
       buildMs: distribution([]),
       refusedCandidates: 0,
+      refusals: refusalReasons(net, levelStart),
       notStarted: `no parablock carrying it was included within ${startWaitMs / slotMs} relay slots`,
     };
   }
@@ -310,6 +344,7 @@ async function measureLevel(
     stagesMs,
     buildMs: distribution(buildTimes(net, p0 + 1)),
     refusedCandidates: (after.get("invalid") ?? 0) - (before.get("invalid") ?? 0),
+    refusals: refusalReasons(net, levelStart),
   };
   ctx.log(
     `  ${mode} ${Math.round(fraction * 100)} % (${fmt(computeMs, 0)} ms of compute): ${includedParablocks} parablocks over ${windowBlocks} relay blocks, ${carrying} carrying it, ${missedParaSlots} missed para slots, build mean ${fmt(result.buildMs.mean, 0)} ms, PVF mean ${fmt(stagesMs["pvf"], 0)} ms, validation ${fmt(stagesMs["validation"], 0)} ms, refused ${result.refusedCandidates}: ${holds ? "holds" : "does not hold"}`,
@@ -355,12 +390,12 @@ async function runMode(ctx: SectionContext, mode: BackingMode, slotMs: number): 
     feeder.start();
     const windowBlocks = ctx.quick ? 8 : 20;
     const levels: LevelResult[] = [];
-    for (const fraction of LEVELS) {
+    for (const fraction of ctx.quick ? LEVELS.quick : LEVELS.full) {
       const r = await measureLevel(ctx, net, feeder, mode, slotMs, limitMs, fraction, windowBlocks);
       levels.push(r);
-      if (r.holds) break;
+      if (!r.holds) break;
     }
-    const held = levels.find((l) => l.holds);
+    const held = levels.filter((l) => l.holds).at(-1);
     const failed = levels.filter((l) => !l.holds);
     return {
       mode,
@@ -370,7 +405,7 @@ async function runMode(ctx: SectionContext, mode: BackingMode, slotMs: number): 
       overLimitProbe,
       levels,
       windowMs: held?.computeMs ?? 0,
-      ...(failed.length ? { failedAboveMs: failed[failed.length - 1]!.computeMs } : {}),
+      ...(failed.length ? { failedAboveMs: failed[0]!.computeMs } : {}),
     };
   } finally {
     await feeder.stop();
@@ -410,7 +445,7 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
   );
   const figures: Figure[] = [ratio, fa, fs];
   for (const r of results) {
-    const top = r.levels.find((l) => l.holds) ?? r.levels[r.levels.length - 1];
+    const top = r.levels.filter((l) => l.holds).at(-1) ?? r.levels[0];
     if (!top) continue;
     figures.push(
       valueFigure(
@@ -441,7 +476,11 @@ async function run(ctx: SectionContext): Promise<SectionResult> {
       .filter((l) => !l.holds)
       .map(
         (l) =>
-          `${r.mode} ${Math.round(l.fraction * 100)} % (${fmt(l.computeMs, 0)} ms): ${l.notStarted ? `${l.notStarted}, ` : ""}${l.missedParaSlots} missed slots, ${l.carrying}/${l.includedParablocks} carrying, build ${fmt(l.buildMs.mean, 0)} ms, PVF ${fmt(l.stagesMs["pvf"], 0)} ms, validation ${fmt(l.stagesMs["validation"], 0)} ms, backing ${fmt(l.stagesMs["backing"], 0)} ms, refused ${l.refusedCandidates}`,
+          `${r.mode} ${Math.round(l.fraction * 100)} % (${fmt(l.computeMs, 0)} ms): ${l.notStarted ? `${l.notStarted}, ` : ""}${l.missedParaSlots} missed slots, ${l.carrying}/${l.includedParablocks} carrying, build ${fmt(l.buildMs.mean, 0)} ms, PVF ${fmt(l.stagesMs["pvf"], 0)} ms, validation ${fmt(l.stagesMs["validation"], 0)} ms, backing ${fmt(l.stagesMs["backing"], 0)} ms, refused ${l.refusedCandidates} (${
+            Object.entries(l.refusals)
+              .map(([k, n]) => `${k}: ${n}`)
+              .join(", ") || "no reason logged"
+          })`,
       )
       .join("; ");
   const targets: TargetCheck[] = [

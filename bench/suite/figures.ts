@@ -1,3 +1,5 @@
+import { SeededRandom } from "@parapipe/harness";
+
 /**
  * The figures of `npm run bench`: what every section returns, the statistics it computes them with, and each
  * figure's noise (so `--compare` can tell a regression from the run's own scatter).
@@ -125,22 +127,12 @@ export function distribution(xs: readonly number[]): Distribution {
   };
 }
 
-/** A small seeded PRNG (mulberry32) so bootstrap noise is the same for the same samples. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Half-width of a 95 % bootstrap interval of `stat` over `xs` (400 seeded resamples). */
 export function bootstrapNoise(xs: readonly number[], stat: (s: readonly number[]) => number | undefined): number {
   if (xs.length < 2) return 0;
-  const rnd = prng(xs.length * 7919 + 17);
+  // Seeded, so the same samples always get the same noise.
+  const rng = new SeededRandom(xs.length * 7919 + 17);
+  const rnd = () => rng.next();
   const values: number[] = [];
   const buf = new Array<number>(xs.length);
   for (let r = 0; r < 400; r++) {
@@ -262,10 +254,15 @@ export function compareFigures(baseline: readonly Figure[], current: readonly Fi
 // ---------------------------------------------------------------------------------------------------------------
 // Formatting
 
-/** A number for a table: integers as is, others with `digits` decimals, big ones with thousands separators. */
+/**
+ * A number for a table: integers as is, big ones with thousands separators, others with `digits` decimals, below 0.1
+ * with `digits + 3` significant digits.
+ */
 export function fmt(x: number | null | undefined, digits = 2): string {
   if (x === null || x === undefined || !Number.isFinite(x)) return "n/a";
   if (Number.isInteger(x) || Math.abs(x) >= 1000) return Math.round(x).toLocaleString("en-US");
+  // Small values keep their significant digits (0.013069 ASTR, not 0.01).
+  if (Math.abs(x) < 0.1) return String(Number(x.toPrecision(Math.max(digits, 1) + 3)));
   return x.toFixed(digits);
 }
 

@@ -13,7 +13,7 @@
  * - para `k`'s collators are the dev accounts `2k`, `2k+1` (Alice/Bob for para 2000, Charlie/Dave for 2001,
  *   Eve/Ferdie for 2002), `--alice` style, each with its embedded relay node bootstrapped from the validators.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +23,7 @@ import {
   type ProcessRegistry,
   parasHeadsKey,
   RpcClient,
-  type TrackedProcess,
+  TrackedChild,
   tailFile,
 } from "@parapipe/harness";
 import { generateNodeKey, type NodeKey, nodeKeyToHex, peerIdOf } from "@parapipe/network";
@@ -87,37 +87,6 @@ export class ScaleError extends Error {
   }
 }
 
-/** One child process, stoppable by a `ProcessRegistry`. */
-class Child implements TrackedProcess {
-  exit?: { code: number | null; signal: NodeJS.Signals | null };
-  private readonly exited: Promise<void>;
-
-  constructor(readonly child: ChildProcess) {
-    this.exited = new Promise((resolve) =>
-      child.once("exit", (code, signal) => {
-        this.exit = { code, signal };
-        resolve();
-      }),
-    );
-  }
-
-  get alive(): boolean {
-    return this.exit === undefined;
-  }
-
-  async kill(signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> {
-    if (!this.alive) return true;
-    this.child.kill(signal);
-    let t: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<false>((r) => {
-      t = setTimeout(() => r(false), timeoutMs);
-    });
-    const r = await Promise.race([this.exited.then(() => true as const), timedOut]);
-    clearTimeout(t);
-    return r;
-  }
-}
-
 interface Layout {
   name: string;
   kind: "validator" | "collator";
@@ -137,7 +106,7 @@ interface Layout {
 
 class ProcessNode implements ScaleNode {
   readonly rpc: RpcClient;
-  child?: Child;
+  child?: TrackedChild;
 
   constructor(readonly l: Layout) {
     this.rpc = new RpcClient(() => `127.0.0.1:${l.rpc}`);
@@ -353,7 +322,7 @@ export async function startScaleNetwork(o: ScaleNetworkOptions, registry: Proces
         env: { ...process.env },
       });
       closeSync(fd);
-      n.child = new Child(child);
+      n.child = new TrackedChild(child);
       registry.track(n.child);
     }
     const started = await Promise.allSettled(all().map((n) => waitServing(n, o.startTimeoutMs)));

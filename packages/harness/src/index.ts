@@ -122,6 +122,7 @@ export {
 } from "./netns.js";
 export { DEV_NAMES, startNetwork } from "./network.js";
 export { NodeProcess } from "./nodeProcess.js";
+export { Child as TrackedChild } from "./nodes.js";
 export { freePort, portFree } from "./ports.js";
 export { ProcessRegistry, type TrackedProcess } from "./registry.js";
 export { RpcClient, type RpcSubscription, type SubscribeOptions } from "./rpcClient.js";

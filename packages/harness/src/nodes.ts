@@ -384,8 +384,8 @@ class InProcessDriver implements Driver {
 // ---------------------------------------------------------------------------------------------------------------
 // Processes
 
-/** One `parapipe` child, tracked by the network's registry. */
-class Child implements TrackedProcess {
+/** One child process (a `parapipe` node, say) a `ProcessRegistry` can stop: its exit, once it exited. */
+export class Child implements TrackedProcess {
   exit?: NodeExit;
   private readonly exited: Promise<void>;
 

@@ -8,6 +8,7 @@ import {
   compareFigures,
   distribution,
   type Figure,
+  fmt,
   meanFigure,
   percentile,
   percentileFigure,
@@ -144,5 +145,15 @@ describe("bench command line and baseline files", () => {
       if (text) await writeFile(f, text);
       await assert.rejects(readBaseline(f), (e: unknown) => e instanceof UsageError && re.test(e.message));
     }
+  });
+});
+
+describe("bench figures: formatting", () => {
+  it("keeps small values' significant digits and groups big ones", () => {
+    assert.equal(fmt(0.013069216757741347), "0.013069");
+    assert.equal(fmt(1234567.8), "1,234,568");
+    assert.equal(fmt(5.5), "5.50");
+    assert.equal(fmt(null), "n/a");
+    assert.equal(fmt(0), "0");
   });
 });
