@@ -469,10 +469,7 @@ export class CollatorNode {
       rateLimit: { requests: 100, perMs: 1000 },
       handle: async (req) => this.handleSeconded(req),
     });
-    this.importer.onNewBest(() => {
-      const len = this.segmentLength;
-      if (len > this.stats.maxSegmentLength) this.stats.maxSegmentLength = len;
-    });
+    this.importer.onNewBest(() => void this.recordSegmentLength());
   }
 
   // ---------------------------------------------------------------------------------------------------------
@@ -601,8 +598,35 @@ export class CollatorNode {
       return;
     }
     await this.importer.reconsiderBest().catch((e) => this.log.debug({ err: e }, "Para best not reconsidered"));
-    const len = this.segmentLength;
-    if (len > this.stats.maxSegmentLength) this.stats.maxSegmentLength = len;
+    await this.recordSegmentLength();
+  }
+
+  /**
+   * Records `stats.maxSegmentLength`: the unincluded segment at the newest best-chain block that this node's relay
+   * view can judge, i.e. built on a relay parent the view has (a peer's block built on a newer relay parent is
+   * judged by a newer `Paras.Heads`, which can only be higher: counting it against the view's included head
+   * would read one too many while this node's relay node trails by a block).
+   */
+  private async recordSegmentLength(): Promise<void> {
+    const v = this.view;
+    if (!v) return;
+    let hash = this.chain.best.hash;
+    let number = this.chain.best.number;
+    while (number > v.includedNumber) {
+      const bytes = await this.chain.header(hash).catch(() => undefined);
+      if (!bytes) return;
+      const header = decodeExact(this.runtime.registry, "Header", bytes) as unknown as {
+        parentHash: { toU8a(): Uint8Array };
+      };
+      const rp = findRelayParentDigest(header as never);
+      if (rp === undefined || rp.number <= v.relayBlock.number) {
+        const len = number - v.includedNumber;
+        if (len > this.stats.maxSegmentLength) this.stats.maxSegmentLength = len;
+        return;
+      }
+      hash = header.parentHash.toU8a();
+      number--;
+    }
   }
 
   private async onRelayFinalized(): Promise<void> {
