@@ -4,7 +4,7 @@
  * child that dies is reported with the tail of its log.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -74,11 +74,17 @@ describe("parapipe devnet", () => {
   });
 
   it("reports a node that dies with the tail of its log", { timeout: 60_000 }, async () => {
-    const { p } = await devnet(["--validators", "2", "--collators", "2"]);
+    const { p, base } = await devnet(["--validators", "2", "--collators", "2"]);
     await p.waitForOutput((o) => pidsOf(o).length === 4, 20_000, "the four nodes started");
     const bob = pidsOf(p.stdout).find((x) => x.name === "collator-bob");
     assert.ok(bob);
     await p.waitForOutput((o) => /^relay #\d+ /m.test(o), 30_000, "the live view");
+    // A loaded machine may still be loading the node's code: kill it once it has logged a few lines.
+    const log = join(base, "collator-bob.log");
+    const lines = () => (existsSync(log) ? readFileSync(log, "utf8").split("\n").filter(Boolean).length : 0);
+    for (const until = Date.now() + 30_000; lines() < 5 && Date.now() < until; )
+      await new Promise((r) => setTimeout(r, 100));
+    assert.ok(lines() >= 5, `collator-bob logged ${lines()} lines in 30 s`);
     process.kill(bob.pid, "SIGKILL");
     await p.waitForOutput((o) => o.includes("✖ collator-bob exited (SIGKILL)"), 10_000, "the death reported");
     await p.waitForOutput((o) => /✖ collator-bob exited[^\n]*\n(\s+│ .*\n){3,}/.test(o), 5000, "the log tail");
