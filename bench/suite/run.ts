@@ -12,7 +12,7 @@
  *   second × cores, and submit → inBlock / included / finalized latencies (`throughput.ts`);
  * - `scale`: 4, 8, 12 validators × 1, 2, 3 paras, CPU and RSS per node (`scale.ts`).
  *
- * `--quick` sizes every section for a 2-core laptop (about a quarter of an hour in all); the full run takes
+ * `--quick` sizes every section for a 2-core laptop (15-20 minutes in all); the full run takes
  * about an hour. A section that fails is reported (with its error) and the others still run; the exit code is
  * then 1. With `--compare`, figures that got worse than the baseline by more than both runs' noise are listed
  * as regressions and the exit code is 4 (0 otherwise). Usage errors exit 2.
@@ -41,7 +41,7 @@ import { throughputSection } from "./throughput.js";
 const SECTIONS: Section[] = [economicsSection, pipelineSection, execWindowSection, throughputSection, scaleSection];
 
 const USAGE = `usage: npm run bench [-- --quick] [--only ${SECTIONS.map((s) => s.name).join(",")}] [--compare <baseline.json>] [--out <dir>]
-  --quick            sized for a 2-core laptop (about 15 minutes); without it, the full run (about an hour)
+  --quick            sized for a 2-core laptop (15-20 minutes); without it, the full run (about an hour)
   --only a,b         run these sections only
   --compare <file>   flag figures worse than that earlier result by more than both runs' noise (exit 4)
   --out <dir>        where <date>.json and <date>.md go (default bench/results)`;
