@@ -61,7 +61,10 @@ describe("parapipe bench", () => {
     assert.equal(json.bench, "parapipe");
     assert.deepEqual(json.options.only, ["economics"]);
     const economics = json.sections.find((s) => s.section === "economics");
-    assert.ok(economics?.figures.some((f) => f.key === key), `${key} among the figures`);
+    assert.ok(
+      economics?.figures.some((f) => f.key === key),
+      `${key} among the figures`,
+    );
     assert.ok(json.targets.some((t) => /equal to the planck/.test(t.target)));
     const md = readFileSync(join(out, files[1]!), "utf8");
     assert.match(md, /^# parapipe benchmark/);
