@@ -26,6 +26,7 @@ import {
   bestBlock,
   chainNonce,
   endowAccounts,
+  HarnessError,
   type LoadChain,
   loadChainOfSpec,
   loadKeypair,
@@ -33,6 +34,7 @@ import {
   RpcCallError,
   startNetwork,
   type TestNetwork,
+  waitUntil,
 } from "@parapipe/harness";
 import { blake2_256, fromHex, type Sr25519Keypair, toHex, registry as wireRegistry } from "@parapipe/primitives";
 import { type BackingMode, devChainSpecs, makeCall, signExtrinsic } from "@parapipe/runtime";
@@ -241,14 +243,15 @@ async function paraHeadNumber(net: TestNetwork, hash: string): Promise<number> {
 const blockHashAt = (rpc: TestNetwork["validators"][number]["rpc"], n: number) =>
   rpc.call<string | null>("chain_getBlockHash", [n]);
 
-/** Polls `cond` every 100 ms; false when `timeoutMs` passed first. */
-async function waitUntil(cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await cond().catch(() => false)) return true;
-    await new Promise((r) => setTimeout(r, 100));
+/** Whether `cond` held within `timeoutMs` (polled by the harness's `waitUntil`). */
+async function heldWithin(what: string, cond: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  try {
+    await waitUntil(what, cond, { timeoutMs });
+    return true;
+  } catch (e) {
+    if (e instanceof HarnessError && e.code === "WAIT_TIMEOUT") return false;
+    throw e;
   }
-  return false;
 }
 
 async function measureLevel(
@@ -272,18 +275,22 @@ async function measureLevel(
   let r0 = 0;
   let p0 = 0;
   const startWaitMs = (12 + 4 * paraSlots) * slotMs;
-  const started = await waitUntil(async () => {
-    const best = await bestBlock(relay);
-    const included = await paraHeadNumber(net, best.hash);
-    const hash = await blockHashAt(collator, included);
-    if (!hash) return false;
-    const block = await collator.call<{ block: { extrinsics: string[] } }>("chain_getBlock", [hash]);
-    if (!block.block.extrinsics.some((x) => feeder.sent.get(toHex(blake2_256(fromHex(x)))) === iterations))
-      return false;
-    r0 = best.number;
-    p0 = included;
-    return true;
-  }, startWaitMs);
+  const started = await heldWithin(
+    `a parablock carrying ${iterations} iterations included`,
+    async () => {
+      const best = await bestBlock(relay);
+      const included = await paraHeadNumber(net, best.hash);
+      const hash = await blockHashAt(collator, included);
+      if (!hash) return false;
+      const block = await collator.call<{ block: { extrinsics: string[] } }>("chain_getBlock", [hash]);
+      if (!block.block.extrinsics.some((x) => feeder.sent.get(toHex(blake2_256(fromHex(x)))) === iterations))
+        return false;
+      r0 = best.number;
+      p0 = included;
+      return true;
+    },
+    startWaitMs,
+  );
   if (!started) {
     ctx.log(
       `  ${mode} ${Math.round(fraction * 100)} % (${fmt(computeMs, 0)} ms of compute): no parablock carrying it included within ${startWaitMs} ms: does not hold`,
@@ -306,7 +313,9 @@ async function measureLevel(
   }
   const before = await stageSnapshot(net);
   const r1 = r0 + windowBlocks;
-  if (!(await waitUntil(async () => (await bestBlock(relay)).number >= r1, (windowBlocks + 10) * slotMs)))
+  if (
+    !(await heldWithin(`relay #${r1}`, async () => (await bestBlock(relay)).number >= r1, (windowBlocks + 10) * slotMs))
+  )
     throw new Error(`execWindow: the relay chain did not reach #${r1} in ${windowBlocks + 10} slots`);
   const after = await stageSnapshot(net);
   const perRelayBlock: number[] = [];

@@ -9,6 +9,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { CollatorNode } from "@parapipe/collator";
+import { waitUntil } from "@parapipe/harness";
 import { generateNodeKey } from "@parapipe/network";
 import type { Logger } from "@parapipe/node";
 import { type ChainSpec, devKeypair } from "@parapipe/primitives";
@@ -156,17 +157,15 @@ export async function startNetwork(o: {
   }
 }
 
-/** Polls `cond` every 50 ms until it holds, or fails with what was last observed. */
-export async function waitFor(
+/** Polls `cond` every 50 ms until it holds (the harness's `waitUntil`), or fails with what was last observed. */
+export function waitFor(
   what: string,
   cond: () => boolean | Promise<boolean>,
   timeoutMs: number,
   observe: () => string,
 ): Promise<void> {
-  const start = Date.now();
-  while (Date.now() - start < timeoutMs) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last observed: ${observe()}`);
+  return waitUntil(what, async () => ((await cond()) ? true : { done: false, observed: observe() }), {
+    timeoutMs,
+    intervalMs: 50,
+  });
 }

@@ -65,6 +65,7 @@ import {
   type RpcSubscription,
   startNetwork,
   type TestNetwork,
+  waitUntil,
 } from "@parapipe/harness";
 import {
   blake2_256,
@@ -219,22 +220,14 @@ class RelayHeadTracker {
   }
 }
 
-/** Resolves once `cond` holds (polled every `intervalMs`), or rejects saying what was last observed. */
-async function until(
+/** Polls `cond` (the harness's `waitUntil`) until it reports done; a poll that throws counts as not done. */
+function until(
   what: string,
   cond: () => Promise<{ done: boolean; observed: string }>,
   timeoutMs: number,
   intervalMs = 250,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let observed = "nothing read yet";
-  for (;;) {
-    const r = await cond().catch((e: unknown) => ({ done: false, observed: `read failed: ${String(e)}` }));
-    observed = r.observed;
-    if (r.done) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not reached in ${timeoutMs} ms; last observed: ${observed}`);
-    await sleep(intervalMs);
-  }
+  return waitUntil(what, cond, { timeoutMs, intervalMs });
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
