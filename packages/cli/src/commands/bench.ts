@@ -16,11 +16,11 @@ export function benchRunnerPath(): string {
 
 /**
  * Runs the suite in a child process with this terminal, so the suite's own flags and `--help` are the same as
- * `npm run bench -- <flags>`, and returns its exit code. Ctrl-C reaches the child (same process group); this
+ * `npm run bench -- <flags>`, and returns its exit code. `runner` is where the built suite is (tests point it
+ * elsewhere). Ctrl-C reaches the child (same process group); this
  * process waits for it to stop its nodes.
  */
-export async function benchCommand(argv: string[]): Promise<number> {
-  const runner = benchRunnerPath();
+export async function benchCommand(argv: string[], runner = benchRunnerPath()): Promise<number> {
   if (!existsSync(runner))
     throw new CliError(
       { code: "BENCH_UNAVAILABLE", path: runner },
